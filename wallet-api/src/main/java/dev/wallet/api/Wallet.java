@@ -1,0 +1,116 @@
+package dev.wallet.api;
+
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Moves money between wallet accounts. The in-process form of
+ * {@code POST /v1/wallet/balance_transfer}; every consistency strategy of the library implements
+ * it, and {@link WalletStrategy#guarantees()} says what a given strategy promises beyond the
+ * rules below.
+ *
+ * <p>Rules shared by every implementation:
+ * <ul>
+ *   <li>Amounts are exact minor units of an ISO 4217 currency; commands validate their fields at
+ *       construction, so malformed input never reaches a wallet and changes nothing.</li>
+ *   <li>A money command is checked in this order: {@link Status#SAME_ACCOUNT},
+ *       {@link Status#UNKNOWN_ACCOUNT} (debited, then credited account),
+ *       {@link Status#CURRENCY_MISMATCH}, then {@link Status#INSUFFICIENT_FUNDS} (or
+ *       {@link Status#LIMIT_EXCEEDED} for a deposit).</li>
+ *   <li>Every command's outcome, failed ones included, is pinned to its transaction id: a repeat
+ *       with the same payload returns it as a replay and moves nothing; the same id with another
+ *       payload is a {@link Status#CONFLICT}. A client that wants to try again uses a new id.</li>
+ *   <li>Money moves only from one account to another, so the sum of all balances of a currency,
+ *       its funding account included, is zero (for strategies without
+ *       {@link Guarantee#ATOMIC_UNDER_CRASH}, only as long as no process crashes mid-command).</li>
+ * </ul>
+ *
+ * <p>Implementations are thread-safe. Expected business failures are {@link Outcome} values;
+ * exceptions are {@link InvalidInputException} (bad input), {@link WalletUnavailableException}
+ * (retry with the same id), {@link WalletClosedException} and, in tests,
+ * {@link SimulatedCrashException}.
+ */
+public interface Wallet extends AutoCloseable {
+
+    /**
+     * Opens a customer account with a zero balance. Idempotent per account id.
+     *
+     * @throws InvalidInputException when {@code account} is a funding account or {@code currency}
+     *                               has no defined fraction digits
+     */
+    OpenResult openAccount(AccountId account, Currency currency);
+
+    /** Executes a transfer, deposit or withdrawal once per transaction id. */
+    Outcome execute(MoneyCommand command);
+
+    /** The current balance of an account; empty when it was never opened. Funding accounts always exist. */
+    Optional<Money> balance(AccountId account);
+
+    /**
+     * Executes a command without blocking the caller where the strategy can (the event-sourced
+     * strategies batch such calls); by default it runs {@link #execute} and returns a completed
+     * future. The future fails with the exceptions {@link #execute} would throw.
+     */
+    default CompletableFuture<Outcome> executeAsync(MoneyCommand command) {
+        try {
+            return CompletableFuture.completedFuture(execute(command));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Executes commands as if one by one in list order (a later duplicate of an earlier id is a
+     * replay or conflict) and returns their outcomes in the same order. The batch is not atomic as
+     * a whole: each command succeeds or fails on its own. Strategies that batch internally make
+     * this the fastest way in.
+     */
+    default List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        List<Outcome> outcomes = new ArrayList<>(commands.size());
+        for (MoneyCommand command : commands) {
+            outcomes.add(execute(command));
+        }
+        return outcomes;
+    }
+
+    /** Executes a transfer. */
+    default Outcome transfer(Transfer transfer) {
+        return execute(transfer);
+    }
+
+    /**
+     * Validates a request as the HTTP endpoint receives it and executes it.
+     *
+     * @throws InvalidInputException naming the first malformed field; nothing changes
+     */
+    default Outcome transfer(TransferRequest request) {
+        return execute(Objects.requireNonNull(request, "request").toTransfer());
+    }
+
+    /** Executes a transfer without blocking where the strategy can. */
+    default CompletableFuture<Outcome> transferAsync(Transfer transfer) {
+        return executeAsync(transfer);
+    }
+
+    /** Moves money from the funding account of its currency into a customer account. */
+    default Outcome deposit(Deposit deposit) {
+        return execute(deposit);
+    }
+
+    /** Moves money from a customer account to the funding account of its currency. */
+    default Outcome withdraw(Withdrawal withdrawal) {
+        return execute(withdrawal);
+    }
+
+    /**
+     * Stops taking calls and releases what this instance holds. Commands already acknowledged stay
+     * as durable as the strategy promises.
+     */
+    @Override
+    void close();
+}
