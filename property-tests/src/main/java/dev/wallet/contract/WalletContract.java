@@ -1,0 +1,312 @@
+package dev.wallet.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.CrashPoint;
+import dev.wallet.api.Deposit;
+import dev.wallet.api.Guarantee;
+import dev.wallet.api.InvalidInputException;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.Transfer;
+import dev.wallet.api.TransferRequest;
+import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.LedgerRules;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * The contract every wallet strategy passes, written once. To run it against a strategy, implement
+ * this interface in a test class and return the strategy, configured for tests:
+ *
+ * <pre>{@code
+ * class MemoryWalletContractTest implements WalletContract {
+ *     public WalletStrategy strategy() {
+ *         return MemoryWallet.builder().partitions(8).strategy();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Properties: (1) model equivalence over random action chains, with the invariants (2)
+ * "conservation" and (3) "no-negative-balance" checked after every action; (4) idempotency;
+ * (5) bad input; (6) concurrency; (7) crashes at every crash point the strategy names; and
+ * restart durability. Where the strategy does not declare a {@link Guarantee}, the matching
+ * property demonstrates the violation instead of skipping it. The number of tries of the
+ * model-equivalence chain follows {@code jqwik.tries.default}; set it per module in
+ * {@code junit-platform.properties}.
+ */
+public interface WalletContract {
+
+    /** The strategy under test. Called once per try; each try deploys it in a fresh temporary directory. */
+    WalletStrategy strategy();
+
+    // (1)-(3): model equivalence with invariants after every action.
+
+    @Property(shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
+    default void modelEquivalence_randomActionChainsAgreeWithTheModel(@ForAll("contractChains") ActionChain<ContractRun> chain) {
+        try {
+            chain.withInvariant("conservation", ContractRun::checkConservation)
+                    .withInvariant("no-negative-balance", ContractRun::checkNoNegativeBalance)
+                    .run();
+        } finally {
+            OpenRuns.closeAll();
+        }
+        Statistics.label("outcome").coverage(coverage -> {
+            for (Status status : List.of(Status.SUCCESS, Status.INSUFFICIENT_FUNDS, Status.UNKNOWN_ACCOUNT,
+                    Status.CURRENCY_MISMATCH, Status.SAME_ACCOUNT, Status.CONFLICT)) {
+                coverage.check(status).percentage(percent -> percent >= 1.0);
+            }
+        });
+        Statistics.label("replay").coverage(coverage -> coverage.check(true).percentage(percent -> percent >= 3.0));
+    }
+
+    @Provide
+    default Arbitrary<ActionChain<ContractRun>> contractChains() {
+        WalletStrategy strategy = strategy();
+        return ContractActions.chains(() -> {
+            ContractRun run = OpenRuns.track(ContractRun.start(strategy));
+            // Three accounts exist from the start, so that chains reach funds checks early; the
+            // others are opened (in random currencies) by the chain itself.
+            for (AccountId account : ContractRun.POOL.subList(0, 3)) {
+                run.open(account, ContractRun.USD);
+            }
+            return run;
+        });
+    }
+
+    // (4) idempotency.
+
+    @Property(tries = 30)
+    default void idempotency_aCommandRepeatedKTimesHasTheEffectOfOne(@ForAll long seed,
+                                                                      @ForAll @IntRange(min = 2, max = 6) int times) {
+        Random random = new Random(seed);
+        try (ContractRun run = ContractRun.start(strategy())) {
+            fundPool(run, random);
+            MoneyCommand repeated = CrashScenario.randomCommand(random, run.model, ContractRun.POOL);
+            if (random.nextInt(3) == 0) {
+                // A failing command is pinned to its id just like a successful one.
+                repeated = new Transfer(repeated.transactionId(), ContractRun.POOL.get(0), ContractRun.POOL.get(1),
+                        Money.of(ContractRun.USD, run.model.balance(ContractRun.POOL.get(0)) + 1));
+            }
+            Outcome first = run.execute(repeated);
+            assertFalse(first.replay(), "the first execution is not a replay");
+            Statistics.label("repeated command").collect(first.status());
+            for (int i = 1; i < times; i++) {
+                run.execute(CrashScenario.randomCommand(random, run.model, ContractRun.POOL));
+                Outcome again = run.execute(repeated);
+                assertEquals(Outcome.replayOf(repeated.transactionId(), first.status()), again,
+                        "repeat " + i + " of " + repeated);
+            }
+            run.checkBalancesMatchModel();
+            run.checkConservation();
+        }
+        Statistics.label("repeated command").coverage(coverage -> {
+            coverage.check(Status.SUCCESS).percentage(percent -> percent >= 20);
+            coverage.check(Status.INSUFFICIENT_FUNDS).percentage(percent -> percent >= 10);
+        });
+    }
+
+    // (5) bad input.
+
+    @Example
+    default void badInput_everyCatalogueEntryIsRejectedNamingItsFieldAndChangesNothing() {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            fundPool(run, new Random(5));
+            for (BadInput bad : BadInput.CATALOGUE) {
+                Map<AccountId, Optional<Money>> before = Ledgers.snapshot(run.wallet(), run.accounts);
+                TransactionId id = TransactionId.random();
+                TransferRequest request = bad.request(id.toString());
+                InvalidInputException e = assertThrows(InvalidInputException.class, () -> run.wallet().transfer(request),
+                        () -> "wallet.transfer(" + request + ") must be rejected");
+                assertEquals(bad.field(), e.field(), () -> bad + " was reported as " + e.getMessage());
+                assertTrue(e.getMessage().startsWith(bad.field() + ": "), e::getMessage);
+                assertEquals(before, Ledgers.snapshot(run.wallet(), run.accounts), () -> bad + " changed balances");
+                Statistics.label("rejected field").collect(bad.field());
+                if (!bad.field().equals("transaction_id")) {
+                    // The id of the rejected request was not recorded: a valid request with it executes fresh.
+                    run.execute(new Transfer(id, AccountId.of(BadInput.VALID_FROM), AccountId.of(BadInput.VALID_TO),
+                            Money.parseAmount(BadInput.VALID_AMOUNT, ContractRun.USD)));
+                }
+            }
+            run.checkBalancesMatchModel();
+        }
+    }
+
+    @Property(tries = 10)
+    default void badInput_fuzzedFieldsAreEitherValidOrRejectedNamingTheField(
+            @ForAll("fuzzedFields") List<BadInput> fuzzed) {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            fundPool(run, new Random(fuzzed.size()));
+            for (BadInput candidate : fuzzed) {
+                TransactionId id = TransactionId.random();
+                TransferRequest request = candidate.request(id.toString());
+                Transfer parsed;
+                try {
+                    parsed = request.toTransfer();
+                } catch (InvalidInputException e) {
+                    Map<AccountId, Optional<Money>> before = Ledgers.snapshot(run.wallet(), run.accounts);
+                    InvalidInputException fromWallet = assertThrows(InvalidInputException.class,
+                            () -> run.wallet().transfer(request));
+                    assertEquals(candidate.field(), fromWallet.field(), fromWallet::getMessage);
+                    assertEquals(before, Ledgers.snapshot(run.wallet(), run.accounts));
+                    Statistics.label("fuzzed").collect("rejected");
+                    continue;
+                }
+                run.execute(parsed);
+                Statistics.label("fuzzed").collect("valid");
+            }
+            run.checkBalancesMatchModel();
+        }
+        Statistics.label("fuzzed").coverage(coverage -> coverage.check("rejected").percentage(percent -> percent >= 50));
+    }
+
+    @Provide
+    default Arbitrary<List<BadInput>> fuzzedFields() {
+        Arbitrary<String> junk = Arbitraries.oneOf(
+                Arbitraries.strings().withChars("0123456789.-+eE,_ ").ofMaxLength(20),
+                Arbitraries.strings().ascii().ofMaxLength(70),
+                Arbitraries.strings().all().ofMaxLength(12),
+                Arbitraries.strings().withCharRange('A', 'Z').ofMinLength(2).ofMaxLength(4));
+        Arbitrary<String> fields = Arbitraries.of("transaction_id", "from_account", "to_account", "currency", "amount");
+        return net.jqwik.api.Combinators.combine(fields, junk).as(BadInput::new).list().ofMinSize(20).ofMaxSize(60);
+    }
+
+    @Example
+    default void badInput_openAccountRefusesFundingAccountsAndCurrenciesWithoutMinorUnits() {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            Wallet wallet = run.wallet();
+            AccountId fundingUsd = AccountId.funding(ContractRun.USD);
+            assertThrows(InvalidInputException.class, () -> wallet.openAccount(fundingUsd, ContractRun.USD));
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> wallet.openAccount(AccountId.of("a0"), Currency.getInstance("XXX")));
+            assertEquals("currency", e.field());
+            assertEquals(Optional.empty(), wallet.balance(AccountId.of("a0")));
+            assertEquals(Optional.of(Money.zero(ContractRun.USD)), wallet.balance(fundingUsd));
+        }
+    }
+
+    // Rules at the edges.
+
+    @Example
+    default void rules_openingIsIdempotentPerAccountId() {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            AccountId a0 = AccountId.of("a0");
+            assertEquals(OpenResult.OPENED, run.wallet().openAccount(a0, ContractRun.USD));
+            assertEquals(OpenResult.ALREADY_OPEN, run.wallet().openAccount(a0, ContractRun.USD));
+            assertEquals(OpenResult.EXISTS_IN_OTHER_CURRENCY, run.wallet().openAccount(a0, ContractRun.JPY));
+            assertEquals(Optional.of(Money.zero(ContractRun.USD)), run.wallet().balance(a0));
+        }
+    }
+
+    @Example
+    default void rules_depositsStopAtTheOutstandingLimitOfACurrency() {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            AccountId a0 = AccountId.of("a0");
+            run.open(a0, ContractRun.JPY);
+            long deposits = LedgerRules.MAX_OUTSTANDING_MINOR / Money.MAX_AMOUNT_MINOR;
+            List<MoneyCommand> fill = new ArrayList<>();
+            for (long i = 0; i < deposits; i++) {
+                fill.add(new Deposit(TransactionId.random(), a0, Money.of(ContractRun.JPY, Money.MAX_AMOUNT_MINOR)));
+            }
+            run.executeBatch(fill).forEach(outcome -> assertEquals(Status.SUCCESS, outcome.status()));
+            Outcome over = run.execute(new Deposit(TransactionId.random(), a0, Money.of(ContractRun.JPY, 1)));
+            assertEquals(Status.LIMIT_EXCEEDED, over.status());
+            assertEquals(Optional.of(Money.of(ContractRun.JPY, -LedgerRules.MAX_OUTSTANDING_MINOR)),
+                    run.wallet().balance(AccountId.funding(ContractRun.JPY)));
+            run.checkBalancesMatchModel();
+            run.checkConservation();
+        }
+    }
+
+    // (6) concurrency.
+
+    @Property(tries = 6)
+    default void concurrency_hotAccountsUnderContentionConserveMoney(@ForAll @IntRange(min = 2, max = 4) int threads,
+                                                                     @ForAll long seed) {
+        ConcurrencyScenario.run(strategy(), threads, seed);
+        Statistics.label("concurrent outcome").coverage(coverage ->
+                coverage.check(Status.INSUFFICIENT_FUNDS).percentage(percent -> percent >= 1));
+        Statistics.label("concurrent replay").coverage(coverage -> coverage.check(true).percentage(percent -> percent >= 5));
+    }
+
+    // (7) crashes.
+
+    @Property(tries = 4)
+    default void crash_atEveryCrashPoint_recoveryKeepsTheStrategysPromises(@ForAll long seed) {
+        WalletStrategy strategy = strategy();
+        List<CrashScenario.Report> reports = new ArrayList<>();
+        for (CrashPoint point : strategy.crashPoints()) {
+            CrashScenario.Report report = CrashScenario.run(strategy, point, seed ^ point.name().hashCode());
+            Statistics.label("crash").collect(report.toString());
+            reports.add(report);
+        }
+        if (strategy.guarantees().contains(Guarantee.ATOMIC_UNDER_CRASH)) {
+            reports.forEach(report -> assertTrue(report.conserved(), report::toString));
+        } else if (!strategy.crashPoints().isEmpty()) {
+            // Not atomic: the violation must be reproducible, not merely possible.
+            assertTrue(reports.stream().anyMatch(report -> !report.conserved()),
+                    "a strategy that is not atomic under a crash must show money lost at some crash point: " + reports);
+        }
+    }
+
+    // Durability across a restart of the whole process.
+
+    @Property(tries = 5)
+    default void restart_acknowledgedCommandsSurviveOnlyWhereTheStrategyIsDurable(@ForAll long seed) {
+        Random random = new Random(seed);
+        try (ContractRun run = ContractRun.start(strategy())) {
+            fundPool(run, random);
+            for (int i = 0; i < 20; i++) {
+                run.execute(CrashScenario.randomCommand(random, run.model, ContractRun.POOL));
+            }
+            Map<AccountId, Optional<Money>> acknowledged = Ledgers.snapshot(run.model, run.accounts);
+            Wallet restarted = run.restartProcess();
+            Map<AccountId, Optional<Money>> afterRestart = Ledgers.snapshot(restarted, run.accounts);
+            if (!strategy().guarantees().contains(Guarantee.DURABLE_ACROSS_RESTART)) {
+                assertNotEquals(acknowledged, afterRestart,
+                        "a strategy that is not durable is expected to lose acknowledged balances on restart");
+                return;
+            }
+            assertEquals(acknowledged, afterRestart, () -> "after restart: " + Ledgers.diff(acknowledged, afterRestart));
+            for (MoneyCommand command : List.copyOf(run.history)) {
+                Outcome replay = run.execute(command);
+                assertTrue(replay.replay(), () -> "the outcome of " + command + " survives the restart");
+            }
+            run.checkBalancesMatchModel();
+        }
+    }
+
+    // Helpers.
+
+    /** Opens the pool in USD (a4 in JPY) and deposits into each. */
+    private static void fundPool(ContractRun run, Random random) {
+        for (AccountId account : ContractRun.POOL) {
+            Currency currency = account.equals(ContractRun.POOL.get(4)) ? ContractRun.JPY : ContractRun.USD;
+            run.open(account, currency);
+            run.execute(new Deposit(TransactionId.random(), account, Money.of(currency, 5_000 + random.nextInt(50_000))));
+        }
+    }
+}
