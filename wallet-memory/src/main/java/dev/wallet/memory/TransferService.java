@@ -1,0 +1,179 @@
+package dev.wallet.memory;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.CrashPoint;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.FaultInjector;
+import dev.wallet.api.InvalidInputException;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.SimulatedCrashException;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletClosedException;
+import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.LedgerRules;
+import java.util.Currency;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The stateless wallet service of the in-memory design: it claims the transaction id in the id's
+ * partition, debits the source partition, then credits the target partition, as separate steps
+ * with no transaction around them. Any number of services may run over the same
+ * {@link MemoryNodes}.
+ *
+ * <p>Thread-safe. Each step holds one partition monitor for a few field updates and never two at
+ * once, so there is no deadlock and no lost update. Not atomic: a crash between the debit and the
+ * credit loses the amount.
+ */
+final class TransferService implements Wallet {
+
+    static final CrashPoint AFTER_CLAIM = new CrashPoint("memory.after-claim",
+            "the transaction id is claimed; no balance has changed; repeats answer IN_DOUBT");
+    static final CrashPoint AFTER_DEBIT = new CrashPoint("memory.after-debit",
+            "the source is debited but the target is not credited: the amount is lost");
+    static final CrashPoint AFTER_CREDIT = new CrashPoint("memory.after-credit",
+            "both balances moved but the outcome is not recorded; repeats answer IN_DOUBT");
+    static final List<CrashPoint> CRASH_POINTS = List.of(AFTER_CLAIM, AFTER_DEBIT, AFTER_CREDIT);
+
+    private static final int OPEN = 0;
+    private static final int CLOSED = 1;
+    private static final int CRASHED = 2;
+
+    private final MemoryNodes nodes;
+    private final FaultInjector faults;
+    private final long claimWaitMillis;
+    private volatile int state = OPEN;
+
+    TransferService(MemoryNodes nodes, FaultInjector faults, long claimWaitMillis) {
+        this.nodes = nodes;
+        this.faults = faults;
+        this.claimWaitMillis = claimWaitMillis;
+    }
+
+    @Override
+    public OpenResult openAccount(AccountId account, Currency currency) {
+        Objects.requireNonNull(account, "account");
+        if (account.isFunding()) {
+            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
+        }
+        Currencies.requireSupported("currency", currency);
+        checkOpen();
+        Account existing = nodes.partitionOf(account).putIfAbsent(new Account(account, currency));
+        if (existing == null) {
+            return OpenResult.OPENED;
+        }
+        return existing.currency.equals(currency) ? OpenResult.ALREADY_OPEN : OpenResult.EXISTS_IN_OTHER_CURRENCY;
+    }
+
+    @Override
+    public Outcome execute(MoneyCommand command) {
+        Objects.requireNonNull(command, "command");
+        checkOpen();
+        TransactionId id = command.transactionId();
+        Partition home = nodes.partitionOf(id);
+        int entry = home.claim(command, this);
+        if (entry < 0) {
+            return answerRepeat(home, -entry - 1, command);
+        }
+        Status status;
+        try {
+            checkpoint(AFTER_CLAIM);
+            status = move(command);
+        } catch (SimulatedCrashException crash) {
+            state = CRASHED;
+            throw crash;
+        }
+        home.complete(entry, status);
+        return Outcome.of(id, status);
+    }
+
+    private Outcome answerRepeat(Partition home, int entry, MoneyCommand command) {
+        TransactionId id = command.transactionId();
+        if (!home.samePayload(entry, command)) {
+            return Outcome.of(id, Status.CONFLICT);
+        }
+        Status status;
+        try {
+            status = home.await(entry, claimWaitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while waiting for the first attempt of " + id, e);
+        }
+        if (status == null) {
+            throw new WalletUnavailableException("the first attempt of " + id + " is still running after "
+                    + claimWaitMillis + " ms; retry with the same id");
+        }
+        return Outcome.replayOf(id, status);
+    }
+
+    /** Validates, debits, credits: three separate steps, one partition at a time. */
+    private Status move(MoneyCommand command) {
+        AccountId debitedId = command.debited();
+        AccountId creditedId = command.credited();
+        Partition source = nodes.partitionOf(debitedId);
+        Partition target = nodes.partitionOf(creditedId);
+        Account debited = source.account(debitedId);
+        Account credited = target.account(creditedId);
+        Status refusal = LedgerRules.checkAccounts(command,
+                debited == null ? null : debited.currency, credited == null ? null : credited.currency);
+        if (refusal != null) {
+            return refusal;
+        }
+        long amount = command.amount().minor();
+        synchronized (source) {
+            Status funds = LedgerRules.checkDebit(debitedId, debited.balanceMinor, amount);
+            if (funds != Status.SUCCESS) {
+                return funds;
+            }
+            debited.balanceMinor -= amount;
+        }
+        checkpoint(AFTER_DEBIT);
+        synchronized (target) {
+            credited.balanceMinor = LedgerRules.credit(credited.balanceMinor, amount);
+        }
+        checkpoint(AFTER_CREDIT);
+        return Status.SUCCESS;
+    }
+
+    @Override
+    public Optional<Money> balance(AccountId accountId) {
+        Objects.requireNonNull(accountId, "account");
+        checkOpen();
+        Partition partition = nodes.partitionOf(accountId);
+        Account account = partition.account(accountId);
+        return account == null ? Optional.empty() : Optional.of(Money.of(account.currency, partition.balanceOf(account)));
+    }
+
+    @Override
+    public void close() {
+        if (state == OPEN) {
+            state = CLOSED;
+        }
+    }
+
+    boolean hasCrashed() {
+        return state == CRASHED;
+    }
+
+    private void checkpoint(CrashPoint point) {
+        if (state == CRASHED) {
+            throw new SimulatedCrashException(point);
+        }
+        faults.reach(point);
+    }
+
+    private void checkOpen() {
+        int current = state;
+        if (current != OPEN) {
+            throw new WalletClosedException(current == CRASHED
+                    ? "this in-memory wallet service crashed (simulated); open a new one on the same nodes"
+                    : "this in-memory wallet service is closed");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.wallet.memory;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+
+/** The shared contract against the in-memory strategy; its crash property demonstrates the lost money. */
+class MemoryWalletContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return MemoryWallet.builder().partitions(8).strategy();
+    }
+}
