@@ -1,0 +1,115 @@
+package dev.wallet.examples.bench;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.Deposit;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.Transfer;
+import dev.wallet.api.Wallet;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Which accounts a benchmark's transfers touch. {@code uniform}: source and target drawn uniformly
+ * from many accounts, so contention is rare. {@code hot}: all transfers between a handful of
+ * accounts, so nearly every pair of concurrent transfers contends.
+ *
+ * @param name     as printed
+ * @param accounts how many accounts take part
+ * @param ids      the accounts' ids, made once so that generating load costs little
+ */
+public record Workload(String name, int accounts, AccountId[] ids) {
+
+    public static final Currency USD = Currency.getInstance("USD");
+    /** Each account's opening balance: large enough that funds never run out during a run. */
+    public static final long OPENING_BALANCE_MINOR = 1_000_000_000_000L;
+
+    public Workload {
+        if (accounts < 2) {
+            throw new IllegalArgumentException("a workload needs at least 2 accounts: " + accounts);
+        }
+    }
+
+    public Workload(String name, int accounts) {
+        this(name, accounts, ids(name, accounts));
+    }
+
+    private static AccountId[] ids(String name, int accounts) {
+        AccountId[] ids = new AccountId[Math.max(accounts, 0)];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = AccountId.of(name + "-" + i);
+        }
+        return ids;
+    }
+
+    public static Workload uniform(int accounts) {
+        return new Workload("uniform", accounts);
+    }
+
+    public static Workload hot(int accounts) {
+        return new Workload("hot", accounts);
+    }
+
+    /** Parses {@code uniform}, {@code uniform:100000}, {@code hot} or {@code hot:4}. */
+    public static Workload parse(String text) {
+        String[] parts = text.toLowerCase(Locale.ROOT).split(":", 2);
+        return switch (parts[0]) {
+            case "uniform" -> uniform(parts.length > 1 ? Integer.parseInt(parts[1]) : 100_000);
+            case "hot" -> hot(parts.length > 1 ? Integer.parseInt(parts[1]) : 4);
+            default -> throw new IllegalArgumentException("workload must be uniform[:n] or hot[:n]: " + text);
+        };
+    }
+
+    public AccountId account(int index) {
+        return ids[index];
+    }
+
+    /** Opens and funds every account, in batches. */
+    public void setUp(Wallet wallet) {
+        List<MoneyCommand> deposits = new ArrayList<>();
+        for (int i = 0; i < accounts; i++) {
+            AccountId account = account(i);
+            wallet.openAccount(account, USD);
+            deposits.add(new Deposit(TransactionId.random(), account, Money.of(USD, OPENING_BALANCE_MINOR)));
+            if (deposits.size() == 1_000 || i == accounts - 1) {
+                for (Outcome outcome : wallet.executeBatch(deposits)) {
+                    if (outcome.status() != Status.SUCCESS) {
+                        throw new IllegalStateException("setting up the workload failed: " + outcome);
+                    }
+                }
+                deposits.clear();
+            }
+        }
+    }
+
+    /** A random transfer between two distinct accounts of this workload. */
+    public Transfer nextTransfer(SplittableRandom random) {
+        int source = random.nextInt(accounts);
+        int target = random.nextInt(accounts - 1);
+        if (target >= source) {
+            target++;
+        }
+        return new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), account(source), account(target),
+                Money.of(USD, 1 + random.nextInt(10_000)));
+    }
+
+    /** The sum of all balances of the workload's accounts and the funding account; zero when money is conserved. */
+    public long conservationSum(Wallet wallet) {
+        long sum = wallet.balance(AccountId.funding(USD)).orElseThrow().minor();
+        for (int i = 0; i < accounts; i++) {
+            sum += wallet.balance(account(i)).orElseThrow().minor();
+        }
+        return sum;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + accounts + " accounts)";
+    }
+}
