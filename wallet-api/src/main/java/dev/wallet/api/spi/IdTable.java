@@ -4,22 +4,21 @@ package dev.wallet.api.spi;
  * A compact set of transaction ids (a UUID as two longs) that gives each id a dense entry number
  * in insertion order, so that a strategy can keep what it remembers of each id in flat columns
  * indexed by that number instead of one object per id. Open addressing with linear probing over
- * three primitive arrays; about {@value #BYTES_PER_SLOT} bytes per slot at a load of at most
+ * one primitive array; {@value #BYTES_PER_SLOT} bytes per slot at a load of at most
  * {@value #LOAD_FACTOR_PERCENT}%, and nothing for the garbage collector to trace.
  *
  * <p>Not thread-safe: one writer at a time (a partition's lock or its single writer thread).
  */
 public final class IdTable {
 
-    static final int BYTES_PER_SLOT = 20;
+    static final int BYTES_PER_SLOT = 24;
     static final int LOAD_FACTOR_PERCENT = 70;
     private static final int CAPACITY_MIN = 16;
-    private static final int CAPACITY_MAX = 1 << 30;
+    private static final int CAPACITY_MAX = 1 << 28;
+    /** Longs per slot: the id's two halves and its entry number + 1 (0 marks an empty slot), side by side so that a probe touches one cache line. */
+    private static final int STRIDE = 3;
 
-    private long[] msbs;
-    private long[] lsbs;
-    /** Entry number + 1 per slot; 0 marks an empty slot. */
-    private int[] entries;
+    private long[] slots;
     private int mask;
     private int size;
     private int resizeAt;
@@ -42,12 +41,13 @@ public final class IdTable {
     public int find(long msb, long lsb) {
         int slot = slotOf(msb, lsb);
         while (true) {
-            int entry = entries[slot];
+            int at = slot * STRIDE;
+            long entry = slots[at + 2];
             if (entry == 0) {
                 return -1;
             }
-            if (msbs[slot] == msb && lsbs[slot] == lsb) {
-                return entry - 1;
+            if (slots[at] == msb && slots[at + 1] == lsb) {
+                return (int) entry - 1;
             }
             slot = (slot + 1) & mask;
         }
@@ -60,12 +60,13 @@ public final class IdTable {
     public int add(long msb, long lsb) {
         int slot = slotOf(msb, lsb);
         while (true) {
-            int entry = entries[slot];
+            int at = slot * STRIDE;
+            long entry = slots[at + 2];
             if (entry == 0) {
                 break;
             }
-            if (msbs[slot] == msb && lsbs[slot] == lsb) {
-                return -entry;
+            if (slots[at] == msb && slots[at + 1] == lsb) {
+                return (int) -entry;
             }
             slot = (slot + 1) & mask;
         }
@@ -73,9 +74,10 @@ public final class IdTable {
             throw new IllegalStateException("IdTable is full: " + size + " ids");
         }
         int entry = size++;
-        msbs[slot] = msb;
-        lsbs[slot] = lsb;
-        entries[slot] = entry + 1;
+        int at = slot * STRIDE;
+        slots[at] = msb;
+        slots[at + 1] = lsb;
+        slots[at + 2] = entry + 1L;
         if (size >= resizeAt) {
             grow();
         }
@@ -84,7 +86,7 @@ public final class IdTable {
 
     /** Bytes held by the table's arrays (for memory reports). */
     public long footprintBytes() {
-        return (long) entries.length * BYTES_PER_SLOT;
+        return (long) slots.length * Long.BYTES;
     }
 
     private int slotOf(long msb, long lsb) {
@@ -108,30 +110,28 @@ public final class IdTable {
     }
 
     private void allocate(int capacity) {
-        msbs = new long[capacity];
-        lsbs = new long[capacity];
-        entries = new int[capacity];
+        slots = new long[capacity * STRIDE];
         mask = capacity - 1;
         resizeAt = (int) ((long) capacity * LOAD_FACTOR_PERCENT / 100);
     }
 
     private void grow() {
-        if (entries.length >= CAPACITY_MAX) {
+        int capacity = mask + 1;
+        if (capacity >= CAPACITY_MAX) {
             throw new IllegalStateException("IdTable cannot grow beyond " + CAPACITY_MAX + " slots");
         }
-        long[] oldMsbs = msbs;
-        long[] oldLsbs = lsbs;
-        int[] oldEntries = entries;
-        allocate(oldEntries.length << 1);
-        for (int i = 0; i < oldEntries.length; i++) {
-            if (oldEntries[i] != 0) {
-                int slot = slotOf(oldMsbs[i], oldLsbs[i]);
-                while (entries[slot] != 0) {
+        long[] old = slots;
+        allocate(capacity << 1);
+        for (int at = 0; at < old.length; at += STRIDE) {
+            if (old[at + 2] != 0) {
+                int slot = slotOf(old[at], old[at + 1]);
+                while (slots[slot * STRIDE + 2] != 0) {
                     slot = (slot + 1) & mask;
                 }
-                msbs[slot] = oldMsbs[i];
-                lsbs[slot] = oldLsbs[i];
-                entries[slot] = oldEntries[i];
+                int to = slot * STRIDE;
+                slots[to] = old[at];
+                slots[to + 1] = old[at + 1];
+                slots[to + 2] = old[at + 2];
             }
         }
     }
