@@ -1,0 +1,601 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.CrashPoint;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.FaultInjector;
+import dev.wallet.api.InvalidInputException;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.SimulatedCrashException;
+import dev.wallet.api.WalletClosedException;
+import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single-node event-sourced wallet. Callers put {@link Request}s on a bounded queue; one
+ * writer thread drains it in batches, runs each request against the {@link LedgerState} (events
+ * are staged into the journal's buffer as they are decided), writes the batch, forces it to disk
+ * once, and only then completes the batch's futures. A projector thread tails the journal for the
+ * read side; a snapshot thread writes snapshots of frozen states.
+ */
+final class JournaledWallet implements EventSourcedWallet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JournaledWallet.class);
+
+    static final CrashPoint BEFORE_APPEND = new CrashPoint("es.before-append",
+            "a batch is decided and applied in memory; nothing of it is written");
+    static final CrashPoint AFTER_APPEND = new CrashPoint("es.after-append-before-fsync",
+            "the batch is written to the file but not forced to disk; no caller has heard back");
+    static final CrashPoint AFTER_FSYNC = new CrashPoint("es.after-fsync-before-complete",
+            "the batch is durable; no caller has heard back yet");
+    static final List<CrashPoint> CRASH_POINTS = List.of(BEFORE_APPEND, AFTER_APPEND, AFTER_FSYNC);
+
+    /** Stop draining more requests into a batch once this many bytes are staged. */
+    private static final int STAGED_BYTES_TARGET = 4 << 20;
+    private static final long WAIT_FOR_ANSWER_SECONDS = 120;
+
+    private static final int OPEN = 0;
+    private static final int CLOSING = 1;
+    private static final int CLOSED = 2;
+    private static final int CRASHED = 3;
+    private static final int FAILED = 4;
+
+    private final Builder config;
+    private final FaultInjector faults;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Journal journal;
+    private final LedgerState state;
+    private final SnapshotStore snapshots;
+    private final RecoveryReport recovery;
+    private final BlockingQueue<Request> queue;
+    private final Thread writer;
+    private final ExecutorService snapshotter;
+    private final HistoryProjection history;
+    private final Projector projector;
+    private volatile int status = OPEN;
+    private volatile Throwable failure;
+    private long lastSnapshotSequence;
+
+    private JournaledWallet(Builder config, FileChannel lockChannel, FileLock lock, Journal journal, LedgerState state,
+                            SnapshotStore snapshots, RecoveryReport recovery) {
+        this.config = config;
+        this.faults = config.faults;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.journal = journal;
+        this.state = state;
+        this.snapshots = snapshots;
+        this.recovery = recovery;
+        this.lastSnapshotSequence = recovery.snapshotSequence();
+        this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
+        String name = config.directory.getFileName() == null ? "wallet" : config.directory.getFileName().toString();
+        this.writer = new Thread(this::writeLoop, "wallet-es-writer-" + name);
+        this.writer.setDaemon(true);
+        this.snapshotter = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "wallet-es-snapshots-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.history = config.history ? new HistoryProjection() : null;
+        this.projector = config.history ? new Projector(journal, history, "wallet-es-projector-" + name) : null;
+    }
+
+    /** Locks the directory, recovers the state (snapshot, then the journal's tail) and starts the threads. */
+    static JournaledWallet open(Builder config) {
+        long started = System.nanoTime();
+        Path directory = config.directory;
+        FileChannel lockChannel = null;
+        try {
+            Files.createDirectories(directory);
+            lockChannel = FileChannel.open(directory.resolve("wallet.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(lockChannel, directory);
+            SnapshotStore snapshots = new SnapshotStore(directory, config.snapshotsRetained);
+            snapshots.removeLeftovers();
+            List<String> problems = new ArrayList<>();
+            Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(problems);
+            LedgerState state = loaded.map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
+            long snapshotSequence = state.sequence();
+            int stagingBytes = STAGED_BYTES_TARGET + (config.batchCommandsMax + 2) * Journal.RECORD_BYTES_MAX;
+            Journal.Opened opened = Journal.open(directory, config.segmentBytes, stagingBytes,
+                    snapshotSequence, (sequence, event) -> {
+                        if (sequence != state.sequence() + 1) {
+                            throw new IllegalStateException("replay out of order at " + sequence);
+                        }
+                        state.apply(event);
+                    });
+            if (opened.recovery().lastSequence() < snapshotSequence) {
+                opened.journal().close();
+                throw new JournalCorruptedException(directory, 0, "the newest snapshot covers sequence " + snapshotSequence
+                        + " but the journal ends at " + opened.recovery().lastSequence());
+            }
+            RecoveryReport report = new RecoveryReport(loaded.map(l -> l.file().toString()), snapshotSequence,
+                    state.sequence() - snapshotSequence, state.sequence(), Optional.ofNullable(opened.recovery().tornTail()),
+                    List.copyOf(problems), (System.nanoTime() - started) / 1_000_000);
+            report.tornTail().ifPresent(torn -> LOG.warn("journal had a torn tail: {}", torn));
+            LOG.info("opened {}: snapshot at {}, replayed {} events to sequence {} in {} ms", directory,
+                    snapshotSequence, report.eventsReplayed(), report.lastSequence(), report.elapsedMillis());
+            JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, opened.journal(), state, snapshots, report);
+            wallet.start();
+            return wallet;
+        } catch (IOException e) {
+            closeQuietly(lockChannel);
+            throw new UncheckedIOException("cannot open the event-sourced wallet in " + directory, e);
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel, Path directory) throws IOException {
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            throw new IllegalStateException("the wallet directory " + directory + " is in use by another wallet");
+        }
+        return lock;
+    }
+
+    private void start() {
+        writer.start();
+        if (projector != null) {
+            projector.start();
+        }
+    }
+
+    // The writer thread.
+
+    private void writeLoop() {
+        List<Request> batch = new ArrayList<>();
+        Consumer<Event> sink = journal::stage;
+        boolean stopping = false;
+        try {
+            while (!stopping) {
+                batch.add(queue.take());
+                stopping = runRequest(batch.get(0), sink);
+                while (!stopping && journal.stagedBytes() < STAGED_BYTES_TARGET) {
+                    Request next = queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                    stopping = runRequest(next, sink);
+                }
+                commit();
+                for (Request request : batch) {
+                    request.complete();
+                }
+                batch.clear();
+                maybeSnapshot();
+            }
+            journal.close();
+            status = CLOSED;
+        } catch (SimulatedCrashException crash) {
+            dieAfterCrash(batch, crash);
+        } catch (Throwable e) {
+            failAll(batch, e);
+        } finally {
+            failQueued();
+            releaseLock();
+        }
+    }
+
+    /** Runs one request; returns whether it asks the writer to stop. */
+    private boolean runRequest(Request request, Consumer<Event> sink) {
+        request.run(state, sink);
+        return request instanceof Request.Stop;
+    }
+
+    /** Appends and forces the staged events; the crash points mark each step. */
+    private void commit() throws IOException {
+        if (!journal.hasStaged()) {
+            return;
+        }
+        faults.reach(BEFORE_APPEND);
+        journal.writeStaged();
+        faults.reach(AFTER_APPEND);
+        journal.force();
+        if (projector != null) {
+            projector.signal();
+        }
+        faults.reach(AFTER_FSYNC);
+    }
+
+    private void maybeSnapshot() {
+        if (state.sequence() - lastSnapshotSequence < config.snapshotEvery) {
+            return;
+        }
+        lastSnapshotSequence = state.sequence();
+        LedgerState.Frozen frozen = state.freeze();
+        snapshotter.execute(() -> writeSnapshot(frozen));
+    }
+
+    private Path writeSnapshot(LedgerState.Frozen frozen) {
+        try {
+            long started = System.nanoTime();
+            Path path = snapshots.write(frozen);
+            LOG.info("snapshot at sequence {} written to {} in {} ms", frozen.sequence(), path,
+                    (System.nanoTime() - started) / 1_000_000);
+            return path;
+        } catch (IOException e) {
+            LOG.error("snapshot at sequence {} failed; the journal still holds every event", frozen.sequence(), e);
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void dieAfterCrash(List<Request> batch, SimulatedCrashException crash) {
+        status = CRASHED;
+        failure = crash;
+        journal.abandon();
+        for (Request request : batch) {
+            request.fail(crash);
+        }
+    }
+
+    private void failAll(List<Request> batch, Throwable error) {
+        status = FAILED;
+        failure = error;
+        LOG.error("the writer of {} stopped; the wallet takes no more calls", config.directory, error);
+        try {
+            journal.abandon();
+        } catch (RuntimeException e) {
+            error.addSuppressed(e);
+        }
+        WalletUnavailableException unavailable = new WalletUnavailableException(
+                "the journal could not be written; nothing in this batch was acknowledged", error);
+        for (Request request : batch) {
+            request.fail(unavailable);
+        }
+    }
+
+    private void failQueued() {
+        List<Request> left = new ArrayList<>();
+        queue.drainTo(left);
+        WalletClosedException closed = closedException();
+        for (Request request : left) {
+            request.fail(closed);
+        }
+    }
+
+    private void releaseLock() {
+        if (status == CLOSED) {
+            snapshotter.shutdown();
+        } else {
+            // A dead process writes no more snapshots.
+            snapshotter.shutdownNow();
+            try {
+                snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (projector != null && status != CLOSED) {
+            projector.close();
+        }
+        try {
+            lock.release();
+        } catch (IOException e) {
+            LOG.warn("releasing the directory lock failed", e);
+        } finally {
+            closeQuietly(lockChannel);
+        }
+    }
+
+    // Submitting.
+
+    private <R extends Request> R submit(R request) {
+        if (status != OPEN) {
+            throw closedException();
+        }
+        boolean queued;
+        try {
+            queued = queue.offer(request, config.submitWaitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while waiting for room in the writer's queue", e);
+        }
+        if (!queued) {
+            throw new WalletUnavailableException("the writer's queue stayed full for " + config.submitWaitMillis
+                    + " ms; retry with the same transaction ids");
+        }
+        if (status != OPEN && !writer.isAlive()) {
+            // The writer ended between the check and the offer; it may not have seen this request.
+            failQueued();
+        }
+        return request;
+    }
+
+    private WalletClosedException closedException() {
+        return switch (status) {
+            case CRASHED -> new WalletClosedException("this event-sourced wallet crashed (simulated); open it again", failure);
+            case FAILED -> new WalletClosedException("this event-sourced wallet stopped after a journal failure", failure);
+            default -> new WalletClosedException("this event-sourced wallet is closed");
+        };
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WalletException walletException) {
+                throw walletException;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new WalletUnavailableException("no answer from the writer within " + WAIT_FOR_ANSWER_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while waiting for the writer", e);
+        }
+    }
+
+    // The Wallet API.
+
+    @Override
+    public OpenResult openAccount(AccountId account, Currency currency) {
+        Objects.requireNonNull(account, "account");
+        if (account.isFunding()) {
+            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
+        }
+        Currencies.requireSupported("currency", currency);
+        return await(submit(new Request.Open(account, currency)).future);
+    }
+
+    @Override
+    public Outcome execute(MoneyCommand command) {
+        return await(executeAsync(command));
+    }
+
+    @Override
+    public CompletableFuture<Outcome> executeAsync(MoneyCommand command) {
+        Objects.requireNonNull(command, "command");
+        return submit(new Request.Single(command)).future;
+    }
+
+    @Override
+    public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        commands.forEach(command -> Objects.requireNonNull(command, "command"));
+        List<CompletableFuture<List<Outcome>>> parts = new ArrayList<>();
+        for (int from = 0; from < commands.size(); from += config.batchCommandsMax) {
+            List<? extends MoneyCommand> part = commands.subList(from, Math.min(commands.size(), from + config.batchCommandsMax));
+            parts.add(submit(new Request.Batch(List.copyOf(part))).future);
+        }
+        List<Outcome> outcomes = new ArrayList<>(commands.size());
+        for (CompletableFuture<List<Outcome>> part : parts) {
+            outcomes.addAll(await(part));
+        }
+        return outcomes;
+    }
+
+    @Override
+    public Optional<Money> balance(AccountId account) {
+        Objects.requireNonNull(account, "account");
+        return await(submit(new Request.Query<>(s -> s.balance(account))).future);
+    }
+
+    @Override
+    public long lastSequence() {
+        return journal.durableMark().sequence();
+    }
+
+    @Override
+    public Optional<Money> balanceAt(AccountId account, long sequence) {
+        Objects.requireNonNull(account, "account");
+        long last = lastSequence();
+        if (sequence < 0 || sequence > last) {
+            throw new IllegalArgumentException("sequence must be between 0 and " + last + ": " + sequence);
+        }
+        try {
+            LedgerState past = null;
+            List<Path> files = snapshots.list();
+            for (int i = files.size() - 1; i >= 0 && past == null; i--) {
+                if (SnapshotStore.sequenceOf(files.get(i)) <= sequence) {
+                    try {
+                        past = snapshots.load(files.get(i));
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("passing over unreadable snapshot {}: {}", files.get(i), e.getMessage());
+                    }
+                }
+            }
+            LedgerState rebuilt = past == null ? new LedgerState() : past;
+            JournalScan.scan(config.directory, rebuilt.sequence() + 1, sequence, (seq, event) -> rebuilt.apply(event));
+            return rebuilt.balance(account);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<HistoryEntry> history(AccountId account) {
+        Objects.requireNonNull(account, "account");
+        if (history == null) {
+            throw new IllegalStateException("the history projection is turned off for this wallet");
+        }
+        if (status != OPEN) {
+            throw closedException();
+        }
+        try {
+            if (!projector.awaitPosition(lastSequence(), WAIT_FOR_ANSWER_SECONDS * 1000)) {
+                throw new WalletUnavailableException("the history projection is still catching up at sequence "
+                        + history.position());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while the history projection caught up", e);
+        }
+        return history.history(account);
+    }
+
+    @Override
+    public AuditReport audit() {
+        long started = System.nanoTime();
+        LedgerState.Frozen live = await(submit(new Request.Query<>(LedgerState::freeze)).future);
+        try {
+            List<Path> retained = new ArrayList<>(snapshots.list());
+            retained.removeIf(path -> SnapshotStore.sequenceOf(path) > live.sequence());
+            List<String> verified = new ArrayList<>();
+            String[] divergence = {null};
+            LedgerState replay = new LedgerState();
+            long checkedUpTo = 0;
+            for (Path snapshot : retained) {
+                long at = SnapshotStore.sequenceOf(snapshot);
+                JournalScan.scan(config.directory, checkedUpTo + 1, at, (seq, event) -> replay.apply(event));
+                checkedUpTo = at;
+                String difference = snapshots.load(snapshot).freeze().firstDifference(replay.freeze());
+                if (difference != null && divergence[0] == null) {
+                    divergence[0] = "snapshot " + snapshot.getFileName() + " differs from the replay at sequence " + at
+                            + ": " + difference;
+                }
+                verified.add(snapshot.getFileName().toString());
+            }
+            JournalScan.scan(config.directory, checkedUpTo + 1, live.sequence(), (seq, event) -> replay.apply(event));
+            LedgerState.Frozen replayed = replay.freeze();
+            if (divergence[0] == null) {
+                String difference = live.firstDifference(replayed);
+                if (difference != null) {
+                    divergence[0] = "live state differs from the replay: " + difference;
+                }
+            }
+            Map<String, Long> sums = sums(replayed);
+            sums.forEach((currency, sum) -> {
+                if (sum != 0 && divergence[0] == null) {
+                    divergence[0] = "the " + currency + " balances of the replay sum to " + sum + ", not 0";
+                }
+            });
+            return new AuditReport(live.sequence(), replayed.sequence(), List.copyOf(verified), sums,
+                    Optional.ofNullable(divergence[0]), (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Long> sums(LedgerState.Frozen frozen) {
+        Map<String, Long> sums = new TreeMap<>();
+        for (int i = 0; i < frozen.accountCount(); i++) {
+            sums.merge(frozen.currencies().get(frozen.accountCurrencies()[i]).getCurrencyCode(), frozen.balances()[i],
+                    Math::addExact);
+        }
+        return sums;
+    }
+
+    @Override
+    public long snapshot() {
+        LedgerState.Frozen frozen = await(submit(new Request.Query<>(LedgerState::freeze)).future);
+        try {
+            snapshotter.submit(() -> writeSnapshot(frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new WalletUnavailableException("the snapshot could not be written", e.getCause());
+        } catch (TimeoutException e) {
+            throw new WalletUnavailableException("the snapshot took longer than " + WAIT_FOR_ANSWER_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while writing a snapshot", e);
+        }
+        return frozen.sequence();
+    }
+
+    /** Where the journal is durable up to (for tests that simulate losing what was not forced). */
+    Journal.DurableMark durableMark() {
+        return journal.durableMark();
+    }
+
+    @Override
+    public RecoveryReport recovery() {
+        return recovery;
+    }
+
+    @Override
+    public double idIndexBytesPerId() {
+        return await(submit(new Request.Query<>(LedgerState::idIndexBytesPerId)).future);
+    }
+
+    @Override
+    public void close() {
+        if (status == OPEN) {
+            status = CLOSING;
+            Request.Stop stop = new Request.Stop();
+            boolean queued = false;
+            try {
+                queued = queue.offer(stop, config.submitWaitMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (queued) {
+                try {
+                    stop.future.get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.warn("closing {} did not finish cleanly", config.directory, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        joinWriter();
+        snapshotter.shutdown();
+        try {
+            if (!snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("a snapshot of {} was still being written at close", config.directory);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (projector != null) {
+            projector.close();
+        }
+    }
+
+    private void joinWriter() {
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(WAIT_FOR_ANSWER_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.warn("closing {} failed", channel, e);
+            }
+        }
+    }
+}

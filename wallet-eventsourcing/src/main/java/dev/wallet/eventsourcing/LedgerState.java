@@ -1,0 +1,566 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.spi.IdTable;
+import dev.wallet.api.spi.LedgerRules;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Currency;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The wallet as a pure, deterministic state machine: balances by account index and the
+ * idempotency index of every transaction id ever decided. {@link #process} validates a command
+ * against the current state, emits the event it implies and applies it; {@link #apply} is the
+ * only way state changes, so replaying the emitted events from an empty state rebuilds it
+ * exactly. No clock, randomness or I/O.
+ *
+ * <p>Not thread-safe: owned by one writer thread (or one replay).
+ */
+final class LedgerState {
+
+    private static final int CHUNK_BITS = 14;
+    private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+    private static final int CHUNK_MASK = CHUNK_SIZE - 1;
+    private static final Status[] STATUSES = Status.values();
+
+    private long sequence;
+
+    private AccountId[] accountIds = new AccountId[1024];
+    private int[] accountCurrencies = new int[1024];
+    private long[] balances = new long[1024];
+    private int accountCount;
+    private final AccountIndex indexOf = new AccountIndex();
+    private final List<Currency> currencies = new ArrayList<>();
+    private final Map<Currency, Integer> currencyIndex = new HashMap<>();
+
+    private IdTable ids = new IdTable(1 << 16);
+    private long[][] entryMsbs = new long[1][];
+    private long[][] entryLsbs = new long[1][];
+    private byte[][] entryKinds = new byte[1][];
+    private byte[][] entryStatuses = new byte[1][];
+    private int[][] entryDebited = new int[1][];
+    private int[][] entryCredited = new int[1][];
+    private long[][] entryAmounts = new long[1][];
+    private short[][] entryCurrencies = new short[1][];
+    /** Entries whose accounts did not all exist when they were decided, kept whole. */
+    private final Map<Integer, MoneyCommand> unresolved = new HashMap<>();
+
+    /** The sequence number of the last event applied; 0 for an empty ledger. */
+    long sequence() {
+        return sequence;
+    }
+
+    // Decisions.
+
+    /**
+     * Opens a customer account: emits {@link Event.FundingOpened} the first time a currency is
+     * seen, then {@link Event.AccountOpened}; nothing when the account exists.
+     */
+    OpenResult open(AccountId account, Currency currency, Consumer<Event> sink) {
+        int existing = indexOf.get(account);
+        if (existing >= 0) {
+            return currencyOfAccount(existing).equals(currency) ? OpenResult.ALREADY_OPEN : OpenResult.EXISTS_IN_OTHER_CURRENCY;
+        }
+        if (fundingIndex(currency) < 0) {
+            emit(new Event.FundingOpened(accountCount, currency), sink);
+        }
+        emit(new Event.AccountOpened(accountCount, account, currency), sink);
+        return OpenResult.OPENED;
+    }
+
+    /**
+     * Decides a money command: a repeat of a known id answers from the index (replay or conflict)
+     * and emits nothing; otherwise the command's event is emitted and applied.
+     */
+    Outcome process(MoneyCommand command, Consumer<Event> sink) {
+        UUID uuid = command.transactionId().value();
+        long msb = uuid.getMostSignificantBits();
+        long lsb = uuid.getLeastSignificantBits();
+        int entry = ids.find(msb, lsb);
+        if (entry >= 0) {
+            return original(entry, command.transactionId()).equals(command)
+                    ? Outcome.replayOf(command.transactionId(), statusOf(entry))
+                    : Outcome.of(command.transactionId(), Status.CONFLICT);
+        }
+        int debited = indexOfAccount(command.debited());
+        int credited = indexOfAccount(command.credited());
+        Status status = LedgerRules.checkAccounts(command,
+                debited < 0 ? null : currencyOfAccount(debited), credited < 0 ? null : currencyOfAccount(credited));
+        long amount = command.amount().minor();
+        if (status == null) {
+            status = LedgerRules.checkDebit(command.debited(), balances[debited], amount);
+        }
+        if (status == Status.SUCCESS) {
+            emit(new Event.MoneyMoved(CommandKind.of(command), msb, lsb, debited, credited, amount), sink);
+        } else {
+            emit(new Event.CommandRejected(command, status), sink);
+        }
+        return Outcome.of(command.transactionId(), status);
+    }
+
+    private void emit(Event event, Consumer<Event> sink) {
+        sink.accept(event);
+        apply(event);
+    }
+
+    // The only way state changes.
+
+    /** Applies the next event; its sequence number is {@code sequence() + 1}. */
+    void apply(Event event) {
+        if (event instanceof Event.MoneyMoved moved) {
+            applyMoved(moved);
+        } else if (event instanceof Event.CommandRejected rejected) {
+            applyRejected(rejected);
+        } else if (event instanceof Event.AccountOpened opened) {
+            addAccount(opened.index(), opened.account(), opened.currency());
+        } else {
+            Event.FundingOpened funding = (Event.FundingOpened) event;
+            addAccount(funding.index(), AccountId.funding(funding.currency()), funding.currency());
+        }
+        sequence++;
+    }
+
+    private void applyMoved(Event.MoneyMoved moved) {
+        int debited = moved.debited();
+        int credited = moved.credited();
+        if (debited < 0 || debited >= accountCount || credited < 0 || credited >= accountCount) {
+            throw new IllegalStateException("event " + (sequence + 1) + " refers to an account that does not exist");
+        }
+        long amount = moved.amountMinor();
+        if (LedgerRules.checkDebit(accountIds[debited], balances[debited], amount) != Status.SUCCESS) {
+            throw new IllegalStateException("event " + (sequence + 1) + " overdraws " + accountIds[debited]);
+        }
+        int entry = addId(moved.idMsb(), moved.idLsb());
+        int chunk = entry >>> CHUNK_BITS;
+        int at = entry & CHUNK_MASK;
+        entryKinds[chunk][at] = moved.kind();
+        entryStatuses[chunk][at] = (byte) Status.SUCCESS.ordinal();
+        entryDebited[chunk][at] = debited;
+        entryCredited[chunk][at] = credited;
+        entryAmounts[chunk][at] = amount;
+        entryCurrencies[chunk][at] = (short) accountCurrencies[debited];
+        balances[debited] -= amount;
+        balances[credited] = LedgerRules.credit(balances[credited], amount);
+    }
+
+    private void applyRejected(Event.CommandRejected rejected) {
+        MoneyCommand command = rejected.command();
+        UUID uuid = command.transactionId().value();
+        int entry = addId(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+        int debited = indexOfAccount(command.debited());
+        int credited = indexOfAccount(command.credited());
+        int chunk = entry >>> CHUNK_BITS;
+        int at = entry & CHUNK_MASK;
+        entryKinds[chunk][at] = CommandKind.of(command);
+        entryStatuses[chunk][at] = (byte) rejected.status().ordinal();
+        entryDebited[chunk][at] = debited;
+        entryCredited[chunk][at] = credited;
+        entryAmounts[chunk][at] = command.amount().minor();
+        entryCurrencies[chunk][at] = (short) internCurrency(command.amount().currency());
+        if (debited < 0 || credited < 0) {
+            unresolved.put(entry, command);
+        }
+    }
+
+    private int addId(long msb, long lsb) {
+        int entry = ids.add(msb, lsb);
+        if (entry < 0) {
+            throw new IllegalStateException("event " + (sequence + 1) + " decides transaction "
+                    + new UUID(msb, lsb) + " a second time");
+        }
+        int chunk = entry >>> CHUNK_BITS;
+        if (chunk == entryKinds.length || entryKinds[chunk] == null) {
+            addChunk(chunk);
+        }
+        entryMsbs[chunk][entry & CHUNK_MASK] = msb;
+        entryLsbs[chunk][entry & CHUNK_MASK] = lsb;
+        return entry;
+    }
+
+    private void addChunk(int chunk) {
+        if (chunk == entryKinds.length) {
+            int length = entryKinds.length * 2;
+            entryMsbs = Arrays.copyOf(entryMsbs, length);
+            entryLsbs = Arrays.copyOf(entryLsbs, length);
+            entryKinds = Arrays.copyOf(entryKinds, length);
+            entryStatuses = Arrays.copyOf(entryStatuses, length);
+            entryDebited = Arrays.copyOf(entryDebited, length);
+            entryCredited = Arrays.copyOf(entryCredited, length);
+            entryAmounts = Arrays.copyOf(entryAmounts, length);
+            entryCurrencies = Arrays.copyOf(entryCurrencies, length);
+        }
+        entryMsbs[chunk] = new long[CHUNK_SIZE];
+        entryLsbs[chunk] = new long[CHUNK_SIZE];
+        entryKinds[chunk] = new byte[CHUNK_SIZE];
+        entryStatuses[chunk] = new byte[CHUNK_SIZE];
+        entryDebited[chunk] = new int[CHUNK_SIZE];
+        entryCredited[chunk] = new int[CHUNK_SIZE];
+        entryAmounts[chunk] = new long[CHUNK_SIZE];
+        entryCurrencies[chunk] = new short[CHUNK_SIZE];
+    }
+
+    private void addAccount(int index, AccountId account, Currency currency) {
+        if (index != accountCount) {
+            throw new IllegalStateException("event " + (sequence + 1) + " opens " + account + " at index " + index
+                    + " but the next index is " + accountCount);
+        }
+        if (indexOf.get(account) >= 0) {
+            throw new IllegalStateException("event " + (sequence + 1) + " opens " + account + " a second time");
+        }
+        boolean fundingFirst = account.isFunding() ? account.equals(AccountId.funding(currency)) : fundingIndex(currency) >= 0;
+        if (!fundingFirst) {
+            throw new IllegalStateException("event " + (sequence + 1) + " opens " + account
+                    + " before the funding account of " + currency);
+        }
+        if (accountCount == accountIds.length) {
+            int length = accountIds.length * 2;
+            accountIds = Arrays.copyOf(accountIds, length);
+            accountCurrencies = Arrays.copyOf(accountCurrencies, length);
+            balances = Arrays.copyOf(balances, length);
+        }
+        accountIds[index] = account;
+        accountCurrencies[index] = internCurrency(currency);
+        balances[index] = 0;
+        indexOf.put(account, index);
+        accountCount++;
+    }
+
+    private int internCurrency(Currency currency) {
+        Integer index = currencyIndex.get(currency);
+        if (index != null) {
+            return index;
+        }
+        if (currencies.size() == Short.MAX_VALUE) {
+            throw new IllegalStateException("too many currencies");
+        }
+        currencies.add(currency);
+        currencyIndex.put(currency, currencies.size() - 1);
+        return currencies.size() - 1;
+    }
+
+    // Queries.
+
+    private int indexOfAccount(AccountId account) {
+        return indexOf.get(account);
+    }
+
+    private int fundingIndex(Currency currency) {
+        return indexOfAccount(AccountId.funding(currency));
+    }
+
+    private Currency currencyOfAccount(int index) {
+        return currencies.get(accountCurrencies[index]);
+    }
+
+    /** The balance of an account; empty for a customer account never opened. Funding accounts always exist. */
+    Optional<Money> balance(AccountId account) {
+        int index = indexOfAccount(account);
+        if (index >= 0) {
+            return Optional.of(Money.of(currencyOfAccount(index), balances[index]));
+        }
+        return account.isFunding() ? Optional.of(Money.zero(account.fundingCurrency().orElseThrow())) : Optional.empty();
+    }
+
+    int accountCount() {
+        return accountCount;
+    }
+
+    AccountId accountAt(int index) {
+        return accountIds[index];
+    }
+
+    int indexOf(AccountId account) {
+        return indexOfAccount(account);
+    }
+
+    /** Number of transaction ids decided. */
+    int idCount() {
+        return ids.size();
+    }
+
+    private Status statusOf(int entry) {
+        return STATUSES[entryStatuses[entry >>> CHUNK_BITS][entry & CHUNK_MASK]];
+    }
+
+    /** The command first decided under an entry of the id index. */
+    private MoneyCommand original(int entry, TransactionId id) {
+        MoneyCommand whole = unresolved.get(entry);
+        if (whole != null) {
+            return whole;
+        }
+        int chunk = entry >>> CHUNK_BITS;
+        int at = entry & CHUNK_MASK;
+        Money amount = Money.of(currencies.get(entryCurrencies[chunk][at]), entryAmounts[chunk][at]);
+        return CommandKind.rebuild(entryKinds[chunk][at], id, accountIds[entryDebited[chunk][at]],
+                accountIds[entryCredited[chunk][at]], amount);
+    }
+
+    /** Bytes the id index holds per remembered id, for memory reports. */
+    double idIndexBytesPerId() {
+        if (ids.size() == 0) {
+            return 0;
+        }
+        long chunks = (ids.size() + CHUNK_SIZE - 1) / CHUNK_SIZE;
+        long columnBytes = chunks * CHUNK_SIZE * (8L + 8 + 1 + 1 + 4 + 4 + 8 + 2);
+        return (double) (ids.footprintBytes() + columnBytes) / ids.size();
+    }
+
+    // Snapshots and comparison.
+
+    /**
+     * An immutable view of this state at its current sequence number, cheap to take (balances are
+     * copied; the append-only account and id columns are shared up to their current counts) and
+     * safe to read from another thread while the owner goes on applying events.
+     */
+    Frozen freeze() {
+        return new Frozen(sequence, accountCount, accountIds, Arrays.copyOf(accountCurrencies, accountCount),
+                Arrays.copyOf(balances, accountCount), List.copyOf(currencies), ids.size(),
+                entryMsbs.clone(), entryLsbs.clone(), entryKinds.clone(), entryStatuses.clone(), entryDebited.clone(),
+                entryCredited.clone(), entryAmounts.clone(), entryCurrencies.clone(), Map.copyOf(unresolved));
+    }
+
+    /**
+     * The state at one sequence number.
+     *
+     * <p>Snapshot file layout (little-endian), checksummed as a whole:
+     * <pre>
+     * int32  magic 0x504E5357 ("WSNP" read as little-endian bytes)
+     * int32  format version (1)
+     * int64  sequence number of the last event the snapshot covers
+     * int32  currency count C, then C x 3 bytes ISO 4217 code, in order of first use
+     * int32  account count A, then A x [uint8 id length n, n bytes id, uint16 currency index, int64 balance]
+     * int32  id entry count E, then the id index column by column, each in entry order:
+     *        E x int64 id msb, E x int64 id lsb, E x uint8 kind, E x uint8 status,
+     *        E x int32 debited index, E x int32 credited index, E x int64 amount,
+     *        E x uint16 currency index
+     * int32  whole-command count U, then U x [int32 entry, command as in {@link EventCodec}]
+     * int32  CRC32C of every byte above
+     * </pre>
+     */
+    record Frozen(long sequence, int accountCount, AccountId[] accountIds, int[] accountCurrencies, long[] balances,
+                  List<Currency> currencies, int entryCount, long[][] msbs, long[][] lsbs, byte[][] kinds,
+                  byte[][] statuses, int[][] debited, int[][] credited, long[][] amounts, short[][] entryCurrencies,
+                  Map<Integer, MoneyCommand> unresolved) {
+
+        static final int MAGIC = 0x504E5357;
+        static final int VERSION = 1;
+
+        void writeTo(BlockIo.Writer out) throws IOException {
+            out.reserve(20).putInt(MAGIC).putInt(VERSION).putLong(sequence).putInt(currencies.size());
+            for (Currency currency : currencies) {
+                String code = currency.getCurrencyCode();
+                out.reserve(3).put((byte) code.charAt(0)).put((byte) code.charAt(1)).put((byte) code.charAt(2));
+            }
+            out.reserve(4).putInt(accountCount);
+            for (int i = 0; i < accountCount; i++) {
+                String id = accountIds[i].value();
+                ByteBuffer buffer = out.reserve(1 + id.length() + 2 + 8);
+                buffer.put((byte) id.length());
+                for (int c = 0; c < id.length(); c++) {
+                    buffer.put((byte) id.charAt(c));
+                }
+                buffer.putShort((short) accountCurrencies[i]).putLong(balances[i]);
+            }
+            out.reserve(4).putInt(entryCount);
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putLongs(msbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putLongs(lsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putBytes(kinds[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putBytes(statuses[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putInts(debited[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putInts(credited[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putLongs(amounts[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
+                out.putShorts(entryCurrencies[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+            }
+            List<Integer> entries = new ArrayList<>(unresolved.keySet());
+            entries.sort(null);
+            out.reserve(4).putInt(entries.size());
+            for (int entry : entries) {
+                EventCodec.encodeCommand(unresolved.get(entry), out.reserve(4 + EventCodec.PAYLOAD_MAX).putInt(entry));
+            }
+            out.finishWithChecksum();
+        }
+
+        /** The first difference from another view, in words, or {@code null} when they are equal. */
+        String firstDifference(Frozen other) {
+            if (sequence != other.sequence) {
+                return "sequence " + sequence + " vs " + other.sequence;
+            }
+            if (!currencies.equals(other.currencies)) {
+                return "currencies " + currencies + " vs " + other.currencies;
+            }
+            for (int i = 0; i < Math.min(accountCount, other.accountCount); i++) {
+                if (!accountIds[i].equals(other.accountIds[i]) || accountCurrencies[i] != other.accountCurrencies[i]) {
+                    return "account " + i + ": " + accountIds[i] + " vs " + other.accountIds[i];
+                }
+                if (balances[i] != other.balances[i]) {
+                    return "balance of " + accountIds[i] + ": " + balances[i] + " vs " + other.balances[i];
+                }
+            }
+            if (accountCount != other.accountCount) {
+                return "account count " + accountCount + " vs " + other.accountCount;
+            }
+            for (int entry = 0; entry < Math.min(entryCount, other.entryCount); entry++) {
+                int c = entry >>> CHUNK_BITS;
+                int a = entry & CHUNK_MASK;
+                boolean same = msbs[c][a] == other.msbs[c][a] && lsbs[c][a] == other.lsbs[c][a]
+                        && kinds[c][a] == other.kinds[c][a] && statuses[c][a] == other.statuses[c][a]
+                        && debited[c][a] == other.debited[c][a] && credited[c][a] == other.credited[c][a]
+                        && amounts[c][a] == other.amounts[c][a] && entryCurrencies[c][a] == other.entryCurrencies[c][a];
+                if (!same) {
+                    return "id entry " + entry + " (transaction " + new UUID(msbs[c][a], lsbs[c][a]) + ") differs";
+                }
+            }
+            if (entryCount != other.entryCount) {
+                return "id count " + entryCount + " vs " + other.entryCount;
+            }
+            if (!unresolved.equals(other.unresolved)) {
+                return "commands kept whole differ";
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Reads a snapshot written by {@link Frozen#writeTo}.
+     *
+     * @throws IllegalStateException when the checksum does not match or the content is not valid
+     */
+    static LedgerState readFrom(BlockIo.Reader in) throws IOException {
+        LedgerState state = new LedgerState();
+        ByteBuffer header = in.need(20);
+        int magic = header.getInt();
+        int version = header.getInt();
+        if (magic != Frozen.MAGIC || version != Frozen.VERSION) {
+            throw new IllegalStateException(String.format("not a snapshot (magic 0x%08x, version %d)", magic, version));
+        }
+        long sequence = header.getLong();
+        int currencyCount = header.getInt();
+        for (int i = 0; i < currencyCount; i++) {
+            byte[] code = new byte[3];
+            in.need(3).get(code);
+            state.internCurrency(Currencies.parse("currency",
+                    new String(code, StandardCharsets.US_ASCII)));
+        }
+        int accounts = in.need(4).getInt();
+        for (int i = 0; i < accounts; i++) {
+            int length = in.need(1).get() & 0xff;
+            byte[] id = new byte[length];
+            ByteBuffer buffer = in.need(length + 10);
+            buffer.get(id);
+            String text = new String(id, StandardCharsets.US_ASCII);
+            Currency currency = state.currencies.get(buffer.getShort() & 0xffff);
+            long balance = buffer.getLong();
+            state.restoreAccount(new AccountId(text), currency, balance);
+        }
+        int entries = in.need(4).getInt();
+        state.restoreEntries(in, entries);
+        int whole = in.need(4).getInt();
+        for (int i = 0; i < whole; i++) {
+            int entry = in.need(4).getInt();
+            state.unresolved.put(entry, readCommand(in));
+        }
+        if (!in.checksumMatches()) {
+            throw new IllegalStateException("snapshot checksum does not match");
+        }
+        state.sequence = sequence;
+        return state;
+    }
+
+    /** Reads one command in {@link EventCodec}'s encoding, whose length is known only as it is read. */
+    private static MoneyCommand readCommand(BlockIo.Reader in) throws IOException {
+        ByteBuffer command = ByteBuffer.allocate(EventCodec.PAYLOAD_MAX).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer fixed = in.need(29);
+        command.put(fixed.slice().limit(29));
+        fixed.position(fixed.position() + 29);
+        int first = command.get(28) & 0xff;
+        ByteBuffer rest = in.need(first + 1);
+        command.put(rest.slice().limit(first + 1));
+        rest.position(rest.position() + first + 1);
+        int second = command.get(29 + first) & 0xff;
+        ByteBuffer last = in.need(second);
+        command.put(last.slice().limit(second));
+        last.position(last.position() + second);
+        return EventCodec.decodeCommand(command.flip());
+    }
+
+    /** Reads the id index's columns in bulk, then rebuilds its hash table (sized once, never grown). */
+    private void restoreEntries(BlockIo.Reader in, int entries) throws IOException {
+        if (entries < 0) {
+            throw new IllegalStateException("negative id count " + entries);
+        }
+        int chunks = (entries + CHUNK_SIZE - 1) / CHUNK_SIZE;
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            addChunk(chunk);
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getLongs(entryMsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getLongs(entryLsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getBytes(entryKinds[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getBytes(entryStatuses[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getInts(entryDebited[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getInts(entryCredited[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getLongs(entryAmounts[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        for (int from = 0; from < entries; from += CHUNK_SIZE) {
+            in.getShorts(entryCurrencies[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+        }
+        ids = new IdTable(entries);
+        for (int entry = 0; entry < entries; entry++) {
+            int chunk = entry >>> CHUNK_BITS;
+            int at = entry & CHUNK_MASK;
+            if (ids.add(entryMsbs[chunk][at], entryLsbs[chunk][at]) != entry) {
+                throw new IllegalStateException("snapshot holds transaction " + new UUID(entryMsbs[chunk][at],
+                        entryLsbs[chunk][at]) + " twice");
+            }
+        }
+    }
+
+    private void restoreAccount(AccountId account, Currency currency, long balance) {
+        addAccount(accountCount, account, currency);
+        balances[accountCount - 1] = balance;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.wallet.eventsourcing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds the read side from the journal after commit: a thread tails the journal up to its durable
+ * mark and applies each event to the {@link HistoryProjection}. It starts from sequence 1, so the
+ * projection is rebuilt by replay at every open, and then follows new batches as the writer
+ * signals them.
+ *
+ * <p>Thread-safe.
+ */
+final class Projector implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Projector.class);
+    private static final long IDLE_WAIT_MILLIS = 100;
+
+    private final Journal journal;
+    private final HistoryProjection projection;
+    private final Thread thread;
+    private final Object signal = new Object();
+    private volatile boolean stopped;
+    private volatile RuntimeException failure;
+    private SegmentReader reader;
+    private long expected;
+
+    Projector(Journal journal, HistoryProjection projection, String name) {
+        this.journal = journal;
+        this.projection = projection;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Called by the writer after each forced batch. */
+    void signal() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    /** Waits until the projection has applied {@code sequence}; false when the wait ran out. */
+    boolean awaitPosition(long sequence, long waitMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+        synchronized (signal) {
+            while (projection.position() < sequence) {
+                if (failure != null) {
+                    throw failure;
+                }
+                long remaining = (deadline - System.nanoTime()) / 1_000_000L;
+                if (remaining <= 0) {
+                    return false;
+                }
+                signal.wait(Math.min(remaining, IDLE_WAIT_MILLIS));
+            }
+        }
+        return true;
+    }
+
+    private void run() {
+        try {
+            while (!stopped) {
+                Journal.DurableMark mark = journal.durableMark();
+                if (projection.position() >= mark.sequence()) {
+                    synchronized (signal) {
+                        if (!stopped && projection.position() >= journal.durableMark().sequence()) {
+                            signal.wait(IDLE_WAIT_MILLIS);
+                        }
+                    }
+                    continue;
+                }
+                step(mark);
+                synchronized (signal) {
+                    signal.notifyAll();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            failure = e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+            LOG.error("history projection stopped at sequence {}", projection.position(), e);
+        } finally {
+            closeReader();
+        }
+    }
+
+    private void step(Journal.DurableMark mark) throws IOException {
+        long next = projection.position() + 1;
+        if (reader == null) {
+            Path path = segmentContaining(next);
+            reader = new SegmentReader(path);
+            long first = reader.readHeader();
+            if (first < 0) {
+                throw new JournalCorruptedException(path, 0, reader.failure());
+            }
+            expected = first;
+        }
+        boolean current = reader.path().equals(mark.segment());
+        long limit = current ? mark.endOffset() : reader.size();
+        expected = reader.readRecords(expected, limit, mark.sequence(), (sequence, event, end) -> {
+            if (sequence > projection.position()) {
+                projection.apply(sequence, event);
+            }
+        });
+        if (reader.failure() != null) {
+            throw new JournalCorruptedException(reader.path(), reader.offset(), reader.failure());
+        }
+        if (!current && reader.offset() >= reader.size()) {
+            closeReader();
+        }
+    }
+
+    private Path segmentContaining(long sequence) throws IOException {
+        List<Path> segments = Journal.segments(journal.directory());
+        Path found = null;
+        for (Path segment : segments) {
+            if (Journal.firstSequenceOf(segment) <= sequence) {
+                found = segment;
+            }
+        }
+        if (found == null) {
+            throw new IllegalStateException("no journal segment holds sequence " + sequence);
+        }
+        return found;
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException e) {
+                LOG.warn("closing a journal reader failed", e);
+            }
+            reader = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        signal();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

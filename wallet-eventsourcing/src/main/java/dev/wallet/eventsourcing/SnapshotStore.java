@@ -1,0 +1,129 @@
+package dev.wallet.eventsourcing;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshot files {@code snapshot-<sequence, 20 digits>.snap} in the journal directory, written
+ * atomically (temporary file, fsync, rename, fsync of the directory) and retained to a bound.
+ * Format: {@link LedgerState.Frozen}.
+ *
+ * <p>Thread-safe for one writer (the snapshot thread) and concurrent readers.
+ */
+final class SnapshotStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final Pattern NAME = Pattern.compile("snapshot-(\\d{20})\\.snap");
+    private static final String TEMPORARY_SUFFIX = ".tmp";
+
+    /** A snapshot loaded from disk. */
+    record Loaded(Path file, LedgerState state) {
+    }
+
+    private final Path directory;
+    private final int retained;
+
+    SnapshotStore(Path directory, int retained) {
+        this.directory = directory;
+        this.retained = retained;
+    }
+
+    /** Removes temporary files a crash left behind mid-snapshot. */
+    void removeLeftovers() throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path path : files.filter(p -> p.getFileName().toString().endsWith(TEMPORARY_SUFFIX)).toList()) {
+                LOG.info("removing unfinished snapshot {}", path);
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Writes a snapshot atomically and prunes old ones; returns its path. */
+    Path write(LedgerState.Frozen frozen) throws IOException {
+        Path target = pathOf(frozen.sequence());
+        if (Files.exists(target)) {
+            return target;
+        }
+        Path temporary = directory.resolve(target.getFileName() + TEMPORARY_SUFFIX);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            frozen.writeTo(new BlockIo.Writer(channel));
+            channel.force(true);
+        }
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        prune();
+        return target;
+    }
+
+    /** Snapshot files, oldest first. */
+    List<Path> list() throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(path -> NAME.matcher(path.getFileName().toString()).matches()).sorted().toList();
+        }
+    }
+
+    static long sequenceOf(Path snapshot) {
+        Matcher matcher = NAME.matcher(snapshot.getFileName().toString());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("not a snapshot file: " + snapshot);
+        }
+        return Long.parseLong(matcher.group(1));
+    }
+
+    /**
+     * The newest snapshot that reads back whole; a damaged one is reported and passed over (the
+     * journal still holds every event, so an older snapshot or a longer replay recovers the same
+     * state).
+     */
+    Optional<Loaded> loadNewest(List<String> problems) throws IOException {
+        List<Path> snapshots = new ArrayList<>(list());
+        for (int i = snapshots.size() - 1; i >= 0; i--) {
+            Path path = snapshots.get(i);
+            try {
+                return Optional.of(new Loaded(path, load(path)));
+            } catch (IOException | RuntimeException e) {
+                String problem = "snapshot " + path + " is unreadable and was passed over: " + e.getMessage();
+                LOG.warn(problem);
+                problems.add(problem);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reads one snapshot and checks that it covers the sequence its name says. */
+    LedgerState load(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            LedgerState state = LedgerState.readFrom(new BlockIo.Reader(channel));
+            if (state.sequence() != sequenceOf(path)) {
+                throw new IllegalStateException("snapshot holds sequence " + state.sequence());
+            }
+            return state;
+        }
+    }
+
+    private void prune() throws IOException {
+        List<Path> snapshots = list();
+        for (int i = 0; i < snapshots.size() - retained; i++) {
+            Files.deleteIfExists(snapshots.get(i));
+        }
+    }
+
+    private Path pathOf(long sequence) {
+        return directory.resolve(String.format("snapshot-%020d.snap", sequence));
+    }
+}

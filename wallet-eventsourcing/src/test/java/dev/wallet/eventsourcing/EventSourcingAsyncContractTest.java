@@ -1,0 +1,15 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.AsyncPath;
+import dev.wallet.contract.WalletContract;
+import java.nio.file.Path;
+
+/** The shared contract again, every command through the asynchronous path into the writer's queue. */
+class EventSourcingAsyncContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return AsyncPath.of(EventSourcedWallet.builder(Path.of(".")).segmentBytes(1 << 20).strategy());
+    }
+}
