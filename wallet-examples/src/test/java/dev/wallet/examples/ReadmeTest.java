@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Keeps the README true: its quick start is the compiled one, its guarantee table is what strategies declare. */
 class ReadmeTest {
@@ -24,41 +25,57 @@ class ReadmeTest {
 
     @Test
     void readme_showsTheCompiledQuickStart() throws Exception {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        String source = Files.readString(Path.of("src/main/java/dev/wallet/examples/QuickStart.java"));
-        String body = source.substring(source.indexOf("// quick-start:begin\n") + "// quick-start:begin\n".length(),
-                source.indexOf("        // quick-start:end"));
-        String unindented = body.lines().map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
-                .reduce("", (a, b) -> a + b + "\n");
-        assertTrue(readme.contains(unindented), "README.md must contain the quick start of QuickStart.java:\n" + unindented);
+        assertReadmeShows("QuickStart.java", "quick-start");
     }
 
     @Test
-    void quickStart_runsAndPrintsTheBalance() {
+    void readme_showsTheCompiledEventSourcingExample() throws Exception {
+        assertReadmeShows("EventSourcingExample.java", "es-example");
+    }
+
+    private static void assertReadmeShows(String file, String marker) throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String source = Files.readString(Path.of("src/main/java/dev/wallet/examples/" + file));
+        String begin = "// " + marker + ":begin\n";
+        String body = source.substring(source.indexOf(begin) + begin.length(), source.indexOf("        // " + marker + ":end"));
+        String unindented = body.lines().map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
+                .reduce("", (a, b) -> a + b + "\n");
+        assertTrue(readme.contains(unindented), "README.md must contain the example of " + file + ":\n" + unindented);
+    }
+
+    @Test
+    void eventSourcingExample_runsAndAuditsClean(@TempDir Path directory) throws Exception {
+        String printed = captureOutput(() -> EventSourcingExample.main(new String[] {directory.toString()}));
+        assertTrue(printed.contains("USD 70.00") && printed.contains("USD 100.00"), printed);
+        assertTrue(printed.contains("true AuditReport"), printed);
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static String captureOutput(Body body) throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            QuickStart.main(new String[0]);
+            body.run();
         } finally {
             System.setOut(original);
         }
-        String printed = captured.toString(StandardCharsets.UTF_8);
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void quickStart_runsAndPrintsTheBalance() throws Exception {
+        String printed = captureOutput(() -> QuickStart.main(new String[0]));
         assertTrue(printed.contains("USD 12.34"), printed);
         assertTrue(printed.contains("replay=true"), printed);
     }
 
     @Test
     void demo_runsEndToEndOnTheDefaultStrategy() throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            Demo.main(new String[] {"--accounts", "100", "--seconds", "0.2"});
-        } finally {
-            System.setOut(original);
-        }
-        String printed = captured.toString(StandardCharsets.UTF_8);
+        String printed = captureOutput(() -> Demo.main(new String[] {"--accounts", "100", "--seconds", "0.2"}));
         assertTrue(printed.contains("(held)"), printed);
         assertTrue(printed.contains("money lost"), "the demo shows the in-memory strategy losing money: " + printed);
     }

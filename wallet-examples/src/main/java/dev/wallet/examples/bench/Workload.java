@@ -14,6 +14,9 @@ import java.util.Currency;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
 
 /**
  * Which accounts a benchmark's transfers touch. {@code uniform}: source and target drawn uniformly
@@ -29,6 +32,7 @@ public record Workload(String name, int accounts, AccountId[] ids) {
     public static final Currency USD = Currency.getInstance("USD");
     /** Each account's opening balance: large enough that funds never run out during a run. */
     public static final long OPENING_BALANCE_MINOR = 1_000_000_000_000L;
+    private static final int OPENING_THREADS = 64;
 
     public Workload {
         if (accounts < 2) {
@@ -70,12 +74,36 @@ public record Workload(String name, int accounts, AccountId[] ids) {
         return ids[index];
     }
 
-    /** Opens and funds every account, in batches. */
+    /**
+     * Opens and funds every account: the opens from several threads at once (a durable strategy
+     * then commits many of them together), the deposits in batches.
+     */
     public void setUp(Wallet wallet) {
+        openAccounts(wallet);
+        fund(wallet);
+    }
+
+    /** Opens every account, from several threads at once. */
+    public void openAccounts(Wallet wallet) {
+        ForkJoinPool openers = new ForkJoinPool(OPENING_THREADS);
+        try {
+            openers.submit(() -> IntStream.range(0, accounts).parallel().forEach(i -> wallet.openAccount(account(i), USD)))
+                    .get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("opening the workload's accounts failed", e.getCause());
+        } finally {
+            openers.shutdown();
+        }
+    }
+
+    /** Deposits the opening balance into every account, in batches. */
+    public void fund(Wallet wallet) {
         List<MoneyCommand> deposits = new ArrayList<>();
         for (int i = 0; i < accounts; i++) {
             AccountId account = account(i);
-            wallet.openAccount(account, USD);
             deposits.add(new Deposit(TransactionId.random(), account, Money.of(USD, OPENING_BALANCE_MINOR)));
             if (deposits.size() == 1_000 || i == accounts - 1) {
                 for (Outcome outcome : wallet.executeBatch(deposits)) {
