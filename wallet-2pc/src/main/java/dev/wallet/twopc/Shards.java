@@ -1,0 +1,180 @@
+package dev.wallet.twopc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.wallet.api.AccountId;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.Partitioner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shard databases and the coordinator's database, one HikariCP pool each, and the partition
+ * function that places accounts and transaction ids on shards ({@link Partitioner#hashing}, shared
+ * with every sharded strategy). Creates the schemas on open.
+ *
+ * <p>Thread-safe.
+ */
+final class Shards implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Shards.class);
+
+    private final ShardConfig config;
+    private final Partitioner partitioner;
+    private final List<HikariDataSource> pools = new ArrayList<>();
+    private final List<Dialect> dialects = new ArrayList<>();
+    private final HikariDataSource coordinatorPool;
+    private final Dialect coordinatorDialect;
+
+    Shards(ShardConfig config, List<String> coordinatorSchemas) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.partitioner = Partitioner.hashing(config.shards());
+        HikariDataSource coordinator = null;
+        try {
+            for (int i = 0; i < config.shards(); i++) {
+                String url = config.shardUrls().get(i);
+                pools.add(pool(url, "wallet-shard-" + i, config.poolSize()));
+                dialects.add(Dialect.forUrl(url));
+                runScript(pools.get(i), "shard-schema.sql");
+            }
+            coordinator = pool(config.coordinatorUrl(), "wallet-coordinator", config.poolSize());
+            for (String schema : coordinatorSchemas) {
+                runScript(coordinator, schema);
+            }
+        } catch (RuntimeException e) {
+            pools.forEach(HikariDataSource::close);
+            if (coordinator != null) {
+                coordinator.close();
+            }
+            throw e;
+        }
+        this.coordinatorPool = coordinator;
+        this.coordinatorDialect = Dialect.forUrl(config.coordinatorUrl());
+    }
+
+    /** Every pool option that matters is set here, explicitly. */
+    private HikariDataSource pool(String url, String name, int size) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.effectiveUrl(url));
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setPoolName(name);
+        hikari.setMaximumPoolSize(size);
+        hikari.setMinimumIdle(1);
+        hikari.setAutoCommit(false);
+        hikari.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        hikari.setConnectionTimeout(config.connectionTimeoutMillis());
+        hikari.setValidationTimeout(Math.min(1_000, config.connectionTimeoutMillis() - 1));
+        hikari.setIdleTimeout(600_000);
+        hikari.setMaxLifetime(1_800_000);
+        hikari.setKeepaliveTime(0);
+        hikari.setLeakDetectionThreshold(0);
+        hikari.setInitializationFailTimeout(config.connectionTimeoutMillis());
+        if (url.startsWith("jdbc:postgresql:")) {
+            hikari.setConnectionInitSql("SET lock_timeout = " + config.lockTimeoutMillis());
+        }
+        return new HikariDataSource(hikari);
+    }
+
+    private static void runScript(HikariDataSource pool, String resource) {
+        String script;
+        try (InputStream in = Objects.requireNonNull(Shards.class.getResourceAsStream(resource), resource)) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
+            for (String sql : script.split("(?m)^;\\s*$")) {
+                String body = sql.lines().filter(line -> !line.strip().startsWith("--")).reduce("", (a, b) -> a + b + "\n").strip();
+                if (!body.isEmpty()) {
+                    statement.execute(body);
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the schema " + resource + " in " + pool.getJdbcUrl(), e);
+        }
+    }
+
+    int count() {
+        return pools.size();
+    }
+
+    int shardOf(AccountId account) {
+        return partitioner.partitionOf(account);
+    }
+
+    int shardOf(TransactionId id) {
+        return partitioner.partitionOf(id);
+    }
+
+    Dialect dialect(int shard) {
+        return dialects.get(shard);
+    }
+
+    /** A connection to a shard (auto-commit off); a pool that cannot give one in time is a retryable failure. */
+    Connection connect(int shard) {
+        try {
+            return pools.get(shard).getConnection();
+        } catch (SQLException e) {
+            throw new WalletUnavailableException("no connection to shard " + shard + " within "
+                    + config.connectionTimeoutMillis() + " ms", e);
+        }
+    }
+
+    Connection connectCoordinator() {
+        try {
+            return coordinatorPool.getConnection();
+        } catch (SQLException e) {
+            throw new WalletUnavailableException("no connection to the coordinator's database within "
+                    + config.connectionTimeoutMillis() + " ms", e);
+        }
+    }
+
+    Dialect coordinatorDialect() {
+        return coordinatorDialect;
+    }
+
+    ShardConfig config() {
+        return config;
+    }
+
+    /**
+     * What a crash of this process leaves: every database loses its sessions without a rollback
+     * (prepared transactions stay prepared), then the pools are dropped.
+     */
+    void crash() {
+        for (int i = 0; i < pools.size(); i++) {
+            kill(pools.get(i), dialects.get(i));
+        }
+        kill(coordinatorPool, coordinatorDialect);
+        close();
+    }
+
+    private static void kill(HikariDataSource pool, Dialect dialect) {
+        try (Connection connection = pool.getConnection()) {
+            dialect.killSessions(connection);
+        } catch (SQLException e) {
+            LOG.debug("killing the sessions of {} ended with {}", pool.getPoolName(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (HikariDataSource pool : pools) {
+            pool.close();
+        }
+        coordinatorPool.close();
+    }
+}

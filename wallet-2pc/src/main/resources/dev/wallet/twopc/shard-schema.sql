@@ -1,0 +1,26 @@
+-- Schema of every shard database (H2 and PostgreSQL alike); created on open if missing.
+-- Statements are separated by lines holding only a semicolon.
+
+-- Customer and funding accounts of this shard. Customer balances may not go negative; a
+-- funding account may, down to minus the outstanding limit of its currency (10^18 minor units).
+CREATE TABLE IF NOT EXISTS accounts (
+    id         VARCHAR(80) PRIMARY KEY,
+    currency   CHAR(3)     NOT NULL,
+    balance    BIGINT      NOT NULL,
+    is_funding BOOLEAN     NOT NULL,
+    CONSTRAINT accounts_floor CHECK (balance >= 0 OR (is_funding AND balance >= -1000000000000000000))
+)
+;
+-- The ledger of decided money commands, keyed by transaction id, held by the shard that owns the
+-- id (Partitioner.partitionOf(TransactionId)). Failed outcomes are recorded too, so that a repeat
+-- of the id always gets the same answer.
+CREATE TABLE IF NOT EXISTS ledger (
+    tx_id          UUID        PRIMARY KEY,
+    kind           VARCHAR(10) NOT NULL,
+    first_account  VARCHAR(80) NOT NULL,
+    second_account VARCHAR(80),
+    amount         BIGINT      NOT NULL,
+    currency       CHAR(3)     NOT NULL,
+    status         VARCHAR(24) NOT NULL
+)
+;

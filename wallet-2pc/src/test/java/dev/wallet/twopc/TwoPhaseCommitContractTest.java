@@ -1,0 +1,13 @@
+package dev.wallet.twopc;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+
+/** The shared contract against two-phase commit over four H2 file shards in temporary directories. */
+class TwoPhaseCommitContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return TwoPhaseCommitWallet.Builder.strategy(directory -> ShardConfig.h2Files(directory, 4));
+    }
+}
