@@ -42,10 +42,12 @@ public final class Currencies {
     /**
      * Checks that a currency has a defined number of fraction digits.
      *
-     * @throws InvalidInputException naming {@code field} otherwise
+     * @throws InvalidInputException naming {@code field} otherwise, or when it is missing
      */
     public static Currency requireSupported(String field, Currency currency) {
-        Objects.requireNonNull(currency, field);
+        if (currency == null) {
+            throw new InvalidInputException(field, null, "is missing");
+        }
         if (currency.getDefaultFractionDigits() < 0) {
             throw new InvalidInputException(field, currency.getCurrencyCode(),
                     "has no defined number of fraction digits, so amounts in it cannot be exact");

@@ -54,6 +54,9 @@ public record Money(Currency currency, long minor) {
     /** As {@link #parseAmount(String, Currency)}, naming {@code field} in errors. */
     public static Money parseAmount(String field, String text, Currency currency) {
         Objects.requireNonNull(field, "field");
+        if (currency == null) {
+            throw new InvalidInputException("currency", null, "is missing");
+        }
         int digitsAllowed = Currencies.fractionDigits(currency);
         if (text == null) {
             throw new InvalidInputException(field, null, "is missing");
@@ -124,9 +127,10 @@ public record Money(Currency currency, long minor) {
     }
 
     private static long toMinor(String field, String text, String integerPart, String fractionPart, int digitsAllowed) {
-        // Any integer part longer than the maximum's digit count is over the maximum; checking the
-        // length first keeps the arithmetic below free of overflow.
-        if (integerPart.length() > 19) {
+        // An integer part of more than 18 digits is over the maximum whatever the currency (the
+        // maximum has 16); checking the length first keeps Long.parseLong and the arithmetic
+        // below free of overflow.
+        if (integerPart.length() > 18) {
             throw overMaximum(field, text);
         }
         long value = Long.parseLong(integerPart);

@@ -67,10 +67,12 @@ public interface Wallet extends AutoCloseable {
      * Executes commands as if one by one in list order (a later duplicate of an earlier id is a
      * replay or conflict) and returns their outcomes in the same order. The batch is not atomic as
      * a whole: each command succeeds or fails on its own. Strategies that batch internally make
-     * this the fastest way in.
+     * this the fastest way in. A list holding {@code null} is rejected before anything runs.
      */
     default List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
         Objects.requireNonNull(commands, "commands");
+        // Checked up front, so that a batch with a null in it changes nothing.
+        commands.forEach(command -> Objects.requireNonNull(command, "a command of the batch"));
         List<Outcome> outcomes = new ArrayList<>(commands.size());
         for (MoneyCommand command : commands) {
             outcomes.add(execute(command));

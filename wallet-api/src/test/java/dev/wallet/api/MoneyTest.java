@@ -35,7 +35,8 @@ class MoneyTest {
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "-1", "+1", "1e3", "1E3", "1,000", "1_000", "1 000", "1'000", ".5", "5.",
             "1.2.3", "01", "00.5", "0", "0.00", "1.234", "١٢", "１", "12a", "0x10", "NaN", "Infinity", " 1", "1 ",
-            "10000000000000.01", "99999999999999999999999", "123456789012345678901234567890123"})
+            "10000000000000.01", "99999999999999999999999", "123456789012345678901234567890123",
+            "9999999999999999999", "9999999999999999999.99", "9223372036854775808", "100000000000000000"})
     void parseAmount_rejectsMalformedUsdAmounts(String text) {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Money.parseAmount(text, USD));
         assertEquals("amount", e.field());
@@ -49,6 +50,12 @@ class MoneyTest {
         assertEquals("amount: \"1.0\" has 1 fraction digits but JPY allows at most 0", jpy.getMessage());
         assertThrows(InvalidInputException.class, () -> Money.parseAmount("1.2345", KWD));
         assertThrows(InvalidInputException.class, () -> Money.parseAmount("1.230", USD));
+    }
+
+    @Test
+    void parseAmount_rejectsAMissingCurrencyAsBadInput() {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Money.parseAmount("1", null));
+        assertEquals("currency", e.field());
     }
 
     @Test

@@ -56,8 +56,16 @@ public final class IdTable {
     /**
      * Adds an id. Returns its new entry number ({@code >= 0}, equal to the previous size), or, if
      * the id is present, {@code -(existing entry) - 1}.
+     *
+     * @throws IllegalStateException when the table is full ({@value #CAPACITY_MAX} slots at
+     *                               {@value #LOAD_FACTOR_PERCENT}% load); nothing is added then
      */
     public int add(long msb, long lsb) {
+        if (size + 1 >= resizeAt) {
+            // Grow (or refuse) before changing anything, so that a full table is never left with
+            // an id it could not account for.
+            grow();
+        }
         int slot = slotOf(msb, lsb);
         while (true) {
             int at = slot * STRIDE;
@@ -70,18 +78,17 @@ public final class IdTable {
             }
             slot = (slot + 1) & mask;
         }
-        if (size == Integer.MAX_VALUE - 1) {
-            throw new IllegalStateException("IdTable is full: " + size + " ids");
-        }
         int entry = size++;
         int at = slot * STRIDE;
         slots[at] = msb;
         slots[at + 1] = lsb;
         slots[at + 2] = entry + 1L;
-        if (size >= resizeAt) {
-            grow();
-        }
         return entry;
+    }
+
+    /** Whether one more id fits (the table can still grow, or has room at its current size). */
+    public boolean hasRoomForOneMore() {
+        return size + 1 < resizeAt || mask + 1 < CAPACITY_MAX;
     }
 
     /** Bytes held by the table's arrays (for memory reports). */
@@ -118,7 +125,8 @@ public final class IdTable {
     private void grow() {
         int capacity = mask + 1;
         if (capacity >= CAPACITY_MAX) {
-            throw new IllegalStateException("IdTable cannot grow beyond " + CAPACITY_MAX + " slots");
+            throw new IllegalStateException("the id table is full: it holds " + size + " transaction ids, the most one "
+                    + "table can remember");
         }
         long[] old = slots;
         allocate(capacity << 1);
