@@ -11,8 +11,9 @@ import java.util.Arrays;
 
 /**
  * The idempotency records of one partition: for each transaction id, the command that first used
- * it (kept field by field in flat, chunked columns, not as an object per id), the service that
- * executes it and, once known, its status. About 60 bytes per id.
+ * it (kept field by field in flat, chunked columns, not as an object per id: its references point
+ * to the currency and to the partitions' own account ids), the service executing it while it runs,
+ * and, once known, its status. About 60 bytes per id.
  *
  * <p>Not thread-safe: guarded by the owning {@link Partition}'s monitor.
  */
@@ -30,8 +31,13 @@ final class ClaimLog {
     private long[][] amounts = new long[1][];
     private Object[][] references = new Object[1][];
 
-    /** Records a new claim; returns its entry, or {@code -(entry of the earlier claim) - 1}. */
-    int claim(MoneyCommand command, TransferService owner) {
+    /**
+     * Records a new claim; returns its entry, or {@code -(entry of the earlier claim) - 1}.
+     * {@code first} is the transfer's source or the deposit's/withdrawal's account,
+     * {@code second} the transfer's target or {@code null}: the partitions' own id objects where
+     * the accounts exist.
+     */
+    int claim(MoneyCommand command, AccountId first, AccountId second, TransferService owner) {
         int entry = ids.add(command.transactionId().value().getMostSignificantBits(),
                 command.transactionId().value().getLeastSignificantBits());
         if (entry < 0) {
@@ -47,8 +53,8 @@ final class ClaimLog {
         Object[] refs = references[chunk];
         int base = at * 4;
         refs[base] = command.amount().currency();
-        refs[base + 1] = firstAccount(command);
-        refs[base + 2] = command instanceof Transfer t ? t.target() : null;
+        refs[base + 1] = first;
+        refs[base + 2] = second;
         refs[base + 3] = owner;
         return entry;
     }

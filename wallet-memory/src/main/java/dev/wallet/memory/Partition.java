@@ -40,8 +40,8 @@ final class Partition {
     }
 
     /** Records the claim unless the id is claimed already: its entry, or {@code -(earlier entry) - 1}. */
-    synchronized int claim(MoneyCommand command, TransferService owner) {
-        return claims.claim(command, owner);
+    synchronized int claim(MoneyCommand command, AccountId first, AccountId second, TransferService owner) {
+        return claims.claim(command, first, second, owner);
     }
 
     synchronized boolean samePayload(int entry, MoneyCommand command) {
@@ -51,6 +51,13 @@ final class Partition {
     synchronized void complete(int entry, Status status) {
         claims.complete(entry, status);
         claims.release(entry);
+        if (waiters > 0) {
+            notifyAll();
+        }
+    }
+
+    /** Lets waiters re-check their claims' owners (after one crashed). */
+    synchronized void wakeWaiters() {
         if (waiters > 0) {
             notifyAll();
         }

@@ -3,6 +3,7 @@ package dev.wallet.memory;
 import dev.wallet.api.AccountId;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Currencies;
+import dev.wallet.api.Deposit;
 import dev.wallet.api.FaultInjector;
 import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Money;
@@ -12,6 +13,7 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletUnavailableException;
@@ -77,20 +79,39 @@ final class TransferService implements Wallet {
         checkOpen();
         TransactionId id = command.transactionId();
         Partition home = nodes.partitionOf(id);
-        int entry = home.claim(command, this);
+        Partition source = nodes.partitionOf(command.debited());
+        Partition target = nodes.partitionOf(command.credited());
+        Account debited = source.account(command.debited());
+        Account credited = target.account(command.credited());
+        // The claim keeps the partitions' own id objects where the accounts exist, not the
+        // caller's, so that remembering an id retains no object of the request.
+        AccountId first = canonical(command instanceof Deposit ? credited : debited,
+                command instanceof Deposit ? command.credited() : command.debited());
+        AccountId second = command instanceof Transfer ? canonical(credited, command.credited()) : null;
+        int entry = home.claim(command, first, second, this);
         if (entry < 0) {
             return answerRepeat(home, -entry - 1, command);
         }
         Status status;
         try {
             checkpoint(AFTER_CLAIM);
-            status = move(command);
+            status = move(command, source, target, debited, credited);
         } catch (SimulatedCrashException crash) {
             state = CRASHED;
+            home.wakeWaiters();
             throw crash;
+        } catch (RuntimeException | Error e) {
+            // Whatever went wrong, the claim must not stay pending for ever: repeats answer
+            // IN_DOUBT (money may have left the source) instead of waiting for a dead attempt.
+            home.complete(entry, Status.IN_DOUBT);
+            throw e;
         }
         home.complete(entry, status);
         return Outcome.of(id, status);
+    }
+
+    private static AccountId canonical(Account account, AccountId given) {
+        return account == null ? given : account.id;
     }
 
     private Outcome answerRepeat(Partition home, int entry, MoneyCommand command) {
@@ -113,13 +134,7 @@ final class TransferService implements Wallet {
     }
 
     /** Validates, debits, credits: three separate steps, one partition at a time. */
-    private Status move(MoneyCommand command) {
-        AccountId debitedId = command.debited();
-        AccountId creditedId = command.credited();
-        Partition source = nodes.partitionOf(debitedId);
-        Partition target = nodes.partitionOf(creditedId);
-        Account debited = source.account(debitedId);
-        Account credited = target.account(creditedId);
+    private Status move(MoneyCommand command, Partition source, Partition target, Account debited, Account credited) {
         Status refusal = LedgerRules.checkAccounts(command,
                 debited == null ? null : debited.currency, credited == null ? null : credited.currency);
         if (refusal != null) {
@@ -127,7 +142,7 @@ final class TransferService implements Wallet {
         }
         long amount = command.amount().minor();
         synchronized (source) {
-            Status funds = LedgerRules.checkDebit(debitedId, debited.balanceMinor, amount);
+            Status funds = LedgerRules.checkDebit(debited.id, debited.balanceMinor, amount);
             if (funds != Status.SUCCESS) {
                 return funds;
             }
