@@ -39,7 +39,7 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * Jepsen's bank test, in process: several threads move money between a few hot accounts through
  * the synchronous, asynchronous and batch paths, some of them submitting the same command at the
- * same time. Afterwards: every id has exactly one first execution, balances are exactly what the
+ * same time and some reusing one id for different payloads at the same time. Afterwards: every id has exactly one first execution, balances are exactly what the
  * reported outcomes imply, money is conserved and no balance is negative. A run that does not
  * finish within a bound fails as a suspected deadlock, with a thread dump.
  */
@@ -49,6 +49,7 @@ final class ConcurrencyScenario {
     static final long INITIAL_BALANCE_MINOR = 20_000;
     static final int COMMANDS_PER_THREAD = 200;
     static final int SHARED_COMMANDS = 24;
+    static final int CONFLICTING_IDS = 8;
     static final int RETRIES_MAX = 50;
     static final long FINISH_WITHIN_SECONDS = 120;
 
@@ -75,6 +76,14 @@ final class ConcurrencyScenario {
             List<MoneyCommand> shared = new ArrayList<>();
             for (int i = 0; i < SHARED_COMMANDS; i++) {
                 shared.add(randomTransfer(planner, hot));
+            }
+            // Ids reused with different payloads at the same time: one payload wins, the others conflict.
+            for (int i = 0; i < CONFLICTING_IDS; i++) {
+                Transfer base = randomTransfer(planner, hot);
+                for (int variant = 0; variant < 3; variant++) {
+                    shared.add(new Transfer(base.transactionId(), base.source(), base.target(),
+                            Money.of(ContractRun.USD, base.amount().minor() + variant)));
+                }
             }
             ConcurrentLinkedQueue<Executed> executed = new ConcurrentLinkedQueue<>();
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -140,7 +149,7 @@ final class ConcurrencyScenario {
                              ConcurrentLinkedQueue<Executed> executed, Set<TransactionId> unobserved) throws Exception {
         List<MoneyCommand> batch = new ArrayList<>();
         for (int i = 0; i < COMMANDS_PER_THREAD; i++) {
-            MoneyCommand command = random.nextInt(100) < 15 ? shared.get(random.nextInt(shared.size()))
+            MoneyCommand command = random.nextInt(100) < 20 ? shared.get(random.nextInt(shared.size()))
                     : randomTransfer(random, hot);
             int path = random.nextInt(10);
             if (path < 6) {
@@ -215,7 +224,7 @@ final class ConcurrencyScenario {
     }
 
     /**
-     * Exactly one first execution per id (at most one for ids whose batch failed with a retryable
+     * One winning payload per id (the others answered CONFLICT), exactly one first execution of it (at most one for ids whose batch failed with a retryable
      * error, whose first answers the exception hid), the same status for all its answers; applies
      * the successes to {@code expected}.
      */
@@ -224,24 +233,31 @@ final class ConcurrencyScenario {
         Map<TransactionId, List<Executed>> byId = executed.stream()
                 .collect(Collectors.groupingBy(e -> e.command().transactionId()));
         for (Map.Entry<TransactionId, List<Executed>> entry : byId.entrySet()) {
-            List<Executed> answers = entry.getValue();
+            List<Executed> all = entry.getValue();
+            List<Executed> answers = all.stream().filter(e -> e.outcome().status() != Status.CONFLICT).toList();
+            assertTrue(!answers.isEmpty(), () -> "every id has a winning payload: " + all);
+            MoneyCommand winner = answers.get(0).command();
+            assertTrue(answers.stream().allMatch(e -> e.command().equals(winner)),
+                    () -> "only one payload of " + entry.getKey() + " may execute: " + all);
+            assertTrue(all.stream().filter(e -> e.outcome().status() == Status.CONFLICT)
+                    .noneMatch(e -> e.command().equals(winner)), () -> "the winning payload never conflicts: " + all);
             long first = answers.stream().filter(e -> !e.outcome().replay()).count();
             if (unobserved.contains(entry.getKey())) {
-                assertTrue(first <= 1, "first executions of " + entry.getKey() + " among " + answers);
+                assertTrue(first <= 1, "first executions of " + entry.getKey() + " among " + all);
             } else {
-                assertEquals(1, first, "first executions of " + entry.getKey() + " among " + answers);
+                assertEquals(1, first, "first executions of " + entry.getKey() + " among " + all);
             }
             Status status = answers.get(0).outcome().status();
             assertTrue(answers.stream().allMatch(e -> e.outcome().status() == status),
-                    "every answer for one id carries the same status: " + answers);
+                    "every answer for one payload carries the same status: " + answers);
             assertTrue(status == Status.SUCCESS || status == Status.INSUFFICIENT_FUNDS,
                     "only success or insufficient funds are possible here: " + answers.get(0));
-            answers.forEach(e -> {
+            all.forEach(e -> {
                 Statistics.label("concurrent outcome").collect(e.outcome().status());
                 Statistics.label("concurrent replay").collect(e.outcome().replay());
             });
             if (status == Status.SUCCESS) {
-                MoneyCommand command = answers.get(0).command();
+                MoneyCommand command = winner;
                 expected.merge(command.debited(), -command.amount().minor(), Long::sum);
                 expected.merge(command.credited(), command.amount().minor(), Long::sum);
             }

@@ -149,8 +149,8 @@ final class ContractActions {
     }
 
     /**
-     * A few commands through the asynchronous or the batch path, sometimes with a repeat inside the
-     * batch; the outcomes must be those of executing them one by one.
+     * A few commands through the asynchronous path (all in flight at once) or the batch path,
+     * sometimes with a repeat inside; the outcomes must be those of executing them one by one.
      */
     static final class AsyncOrBatch implements Action.Dependent<ContractRun> {
         @Override
@@ -167,7 +167,7 @@ final class ContractActions {
                         String what = batch.stream().map(ContractActions::describe).collect(Collectors.joining(", "));
                         return Transformer.mutate((path == 0 ? "async " : "batch ") + "[" + what + "]", run -> {
                             if (path == 0) {
-                                batch.forEach(run::executeAsync);
+                                run.executeAsyncAll(batch);
                             } else {
                                 run.executeBatch(batch);
                             }

@@ -102,8 +102,28 @@ final class ContractRun implements AutoCloseable {
 
     /** As {@link #execute}, through {@link Wallet#executeAsync}. */
     Outcome executeAsync(MoneyCommand command) {
+        return compare(command, await(wallet.executeAsync(command), command));
+    }
+
+    /**
+     * Submits every command through {@link Wallet#executeAsync} before waiting for any, then checks
+     * the outcomes against the model in submission order.
+     */
+    List<Outcome> executeAsyncAll(List<MoneyCommand> commands) {
+        List<java.util.concurrent.CompletableFuture<Outcome>> futures = new ArrayList<>();
+        for (MoneyCommand command : commands) {
+            futures.add(wallet.executeAsync(command));
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < commands.size(); i++) {
+            outcomes.add(compare(commands.get(i), await(futures.get(i), commands.get(i))));
+        }
+        return outcomes;
+    }
+
+    private static Outcome await(java.util.concurrent.CompletableFuture<Outcome> future, MoneyCommand command) {
         try {
-            return compare(command, wallet.executeAsync(command).get(ASYNC_WAIT_SECONDS, TimeUnit.SECONDS));
+            return future.get(ASYNC_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
@@ -166,7 +186,11 @@ final class ContractRun implements AutoCloseable {
         return wallet;
     }
 
-    /** Opens a new wallet on the same storage without closing the current one, as a new process after a crash would. */
+    /**
+     * Opens a new wallet on the same storage after the current one crashed, as a new process
+     * would. The crashed wallet is closed first only to release what a dead process's operating
+     * system would (threads, file handles); it writes nothing.
+     */
     Wallet recoverAfterCrash() {
         wallet.close();
         wallet = deployment.open(FaultInjector.none());

@@ -89,6 +89,7 @@ final class CrashScenario {
             ModelWallet withInterrupted = run.model.copy();
             Outcome expectedIfApplied = withInterrupted.execute(interrupted);
             Map<AccountId, Optional<Money>> observed = Ledgers.snapshot(recovered, run.accounts);
+            long gap = Ledgers.sums(observed).getOrDefault(interrupted.amount().currency().getCurrencyCode(), 0L);
             if (strategy.guarantees().contains(Guarantee.ATOMIC_UNDER_CRASH)) {
                 checkAtomic(run, recovered, interrupted, withInterrupted, expectedIfApplied, observed);
                 for (int i = 0; i < COMMANDS_AFTER_RECOVERY; i++) {
@@ -96,10 +97,10 @@ final class CrashScenario {
                 }
                 run.checkBalancesMatchModel();
                 run.checkConservation();
-                return new Report(point, interrupted, 0);
+                return new Report(point, interrupted, gap);
             }
             checkConfined(run, interrupted, withInterrupted, observed);
-            long gap = Ledgers.sums(observed).getOrDefault(interrupted.amount().currency().getCurrencyCode(), 0L);
+            checkKeepsWorking(recovered, run, interrupted, observed, gap, random, customers);
             return new Report(point, interrupted, gap);
         }
     }
@@ -156,6 +157,28 @@ final class CrashScenario {
                 assertEquals(without.get(account), actual, "an account the interrupted command does not touch");
             }
         }
+    }
+
+    /**
+     * Without atomicity, after recovery: a retry of the interrupted id moves no money a second time
+     * (whatever it answers), and new commands neither widen nor mend the damage.
+     */
+    private static void checkKeepsWorking(Wallet recovered, ContractRun run, MoneyCommand interrupted,
+                                          Map<AccountId, Optional<Money>> observed, long gap, Random random,
+                                          List<AccountId> customers) {
+        Outcome retry = recovered.execute(interrupted);
+        assertTrue(retry.replay() || !retry.status().movedMoney(), () -> "a retry of the interrupted command must not "
+                + "move money again: " + retry);
+        assertEquals(observed, Ledgers.snapshot(recovered, run.accounts), "balances after the retry");
+        String currency = interrupted.amount().currency().getCurrencyCode();
+        for (int i = 0; i < COMMANDS_AFTER_RECOVERY; i++) {
+            TransactionId id = TransactionId.of(random.nextLong(), random.nextLong() | 1L);
+            AccountId account = customers.get(random.nextInt(customers.size()));
+            Outcome outcome = recovered.execute(new Deposit(id, account, Money.of(ContractRun.USD, 1 + random.nextInt(100))));
+            assertEquals(dev.wallet.api.Status.SUCCESS, outcome.status(), "the recovered wallet keeps taking deposits");
+        }
+        assertEquals(gap, Ledgers.sums(Ledgers.snapshot(recovered, run.accounts)).getOrDefault(currency, 0L),
+                "the crash's damage stays what it was");
     }
 
     /** A command that will succeed on the model: a transfer between two customers, or a deposit or withdrawal. */

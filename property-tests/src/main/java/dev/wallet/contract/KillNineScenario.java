@@ -41,6 +41,8 @@ public final class KillNineScenario {
     public record Result(int sent, int acknowledged, int presentButUnacknowledged, long childMillis) {
     }
 
+    static final long CHILD_TIME_MAX_SECONDS = 120;
+
     private KillNineScenario() {
     }
 
@@ -57,11 +59,23 @@ public final class KillNineScenario {
         Path errors = Files.createTempFile("kill-nine-child-", ".err");
         Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
         long started = System.nanoTime();
+        // A child that hangs without writing would block readLine for ever: a watchdog kills it.
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!child.waitFor(CHILD_TIME_MAX_SECONDS, TimeUnit.SECONDS)) {
+                    child.toHandle().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "kill-nine-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         Map<TransactionId, Transfer> sent = new LinkedHashMap<>();
         Set<TransactionId> acknowledged = new HashSet<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             boolean ready = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHILD_TIME_MAX_SECONDS);
             String line;
             while ((line = lines.readLine()) != null) {
                 ready |= line.equals("READY");
@@ -86,6 +100,7 @@ public final class KillNineScenario {
             }
         } finally {
             child.destroyForcibly();
+            watchdog.interrupt();
             Files.deleteIfExists(errors);
         }
         long childMillis = (System.nanoTime() - started) / 1_000_000;

@@ -208,6 +208,28 @@ public interface WalletContract {
         }
     }
 
+    @Example
+    default void badInput_nullsReachingTheWalletAreRejectedAndChangeNothing() {
+        try (ContractRun run = ContractRun.start(strategy())) {
+            fundPool(run, new Random(6));
+            Wallet wallet = run.wallet();
+            Map<AccountId, Optional<Money>> before = Ledgers.snapshot(wallet, run.accounts);
+            Transfer valid = new Transfer(TransactionId.random(), AccountId.of("a0"), AccountId.of("a1"),
+                    Money.of(ContractRun.USD, 100));
+            List<MoneyCommand> withNull = java.util.Arrays.asList(valid, null);
+            assertThrows(NullPointerException.class, () -> wallet.executeBatch(withNull));
+            assertThrows(NullPointerException.class, () -> wallet.execute(null));
+            assertThrows(NullPointerException.class, () -> wallet.openAccount(null, ContractRun.USD));
+            InvalidInputException noCurrency = assertThrows(InvalidInputException.class,
+                    () -> wallet.openAccount(AccountId.of("a9"), null));
+            assertEquals("currency", noCurrency.field());
+            assertThrows(NullPointerException.class, () -> wallet.balance(null));
+            assertEquals(before, Ledgers.snapshot(wallet, run.accounts), "rejected calls changed balances");
+            assertEquals(Optional.empty(), wallet.balance(AccountId.of("a9")));
+            assertFalse(run.execute(valid).replay(), "the batch holding a null ran none of its commands");
+        }
+    }
+
     // Rules at the edges.
 
     @Example
@@ -250,6 +272,8 @@ public interface WalletContract {
         Statistics.label("concurrent outcome").coverage(coverage ->
                 coverage.check(Status.INSUFFICIENT_FUNDS).percentage(percent -> percent >= 1));
         Statistics.label("concurrent replay").coverage(coverage -> coverage.check(true).percentage(percent -> percent >= 5));
+        Statistics.label("concurrent outcome").coverage(coverage ->
+                coverage.check(Status.CONFLICT).percentage(percent -> percent >= 1));
     }
 
     // (7) crashes.
