@@ -172,6 +172,11 @@ final class BlockIo {
             }
         }
 
+        /** Bytes not read yet. */
+        long remaining() {
+            return size - offset();
+        }
+
         /** Offset in the file of the next unread byte. */
         long offset() {
             return position - buffer.remaining();

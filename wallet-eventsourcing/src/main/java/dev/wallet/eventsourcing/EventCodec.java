@@ -22,7 +22,7 @@ import java.util.Currency;
  * type 3 MONEY_MOVED       uint8 kind (1 transfer, 2 deposit, 3 withdrawal),
  *                          int64 id msb, int64 id lsb, int32 debited index,
  *                          int32 credited index, int64 amount in minor units                 33 bytes
- * type 4 COMMAND_REJECTED  uint8 status (Status ordinal), then a command:
+ * type 4 COMMAND_REJECTED  uint8 status ({@link Status#code()}), then a command:
  *                          uint8 kind, int64 id msb, int64 id lsb, int64 amount,
  *                          3 bytes currency code, uint8 n1 + n1 bytes first account id
  *                          (transfer source, or the deposit's/withdrawal's account),
@@ -42,9 +42,24 @@ final class EventCodec {
     /** The largest payload any event encodes to. */
     static final int PAYLOAD_MAX = 1 + 1 + 8 + 8 + 8 + 3 + 1 + AccountId.LENGTH_MAX + 1 + AccountId.LENGTH_MAX;
 
-    private static final Status[] STATUSES = Status.values();
+    /** The fixed part of a COMMAND_REJECTED payload: status, kind, id, amount, currency, two length bytes. */
+    private static final int REJECTED_FIXED = 1 + 1 + 8 + 8 + 8 + 3 + 1 + 1;
 
     private EventCodec() {
+    }
+
+    /**
+     * Whether {@code length} is a possible payload length for {@code type}: a record whose length
+     * does not fit its type is corrupt, never a torn write (a torn write keeps its header intact).
+     */
+    static boolean plausibleLength(byte type, int length) {
+        return switch (type) {
+            case MONEY_MOVED -> length == 33;
+            case FUNDING_OPENED -> length == 7;
+            case ACCOUNT_OPENED -> length >= 9 && length <= 8 + AccountId.LENGTH_MAX;
+            case COMMAND_REJECTED -> length >= REJECTED_FIXED + 1 && length <= PAYLOAD_MAX;
+            default -> false;
+        };
     }
 
     static byte typeOf(Event event) {
@@ -66,7 +81,7 @@ final class EventCodec {
             out.put(moved.kind()).putLong(moved.idMsb()).putLong(moved.idLsb())
                     .putInt(moved.debited()).putInt(moved.credited()).putLong(moved.amountMinor());
         } else if (event instanceof Event.CommandRejected rejected) {
-            out.put((byte) rejected.status().ordinal());
+            out.put(rejected.status().code());
             encodeCommand(rejected.command(), out);
         } else if (event instanceof Event.AccountOpened opened) {
             out.putInt(opened.index());
@@ -89,11 +104,8 @@ final class EventCodec {
         Event event = switch (type) {
             case MONEY_MOVED -> new Event.MoneyMoved(in.get(), in.getLong(), in.getLong(), in.getInt(), in.getInt(), in.getLong());
             case COMMAND_REJECTED -> {
-                int status = in.get();
-                if (status < 0 || status >= STATUSES.length) {
-                    throw new IllegalArgumentException("bad status " + status);
-                }
-                yield new Event.CommandRejected(decodeCommand(in), STATUSES[status]);
+                Status status = Status.fromCode(in.get());
+                yield new Event.CommandRejected(decodeCommand(in), status);
             }
             case ACCOUNT_OPENED -> {
                 int index = in.getInt();

@@ -83,6 +83,7 @@ public interface EventSourcedWallet extends Wallet {
         long submitWaitMillis = 10_000;
         boolean history = true;
         FaultInjector faults = FaultInjector.none();
+        Journal.ChannelOpener channelOpener = Journal.DEFAULT_OPENER;
 
         Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -175,6 +176,7 @@ public interface EventSourcedWallet extends Wallet {
             copy.submitWaitMillis = submitWaitMillis;
             copy.history = history;
             copy.faults = newFaults;
+            copy.channelOpener = channelOpener;
             return copy;
         }
     }

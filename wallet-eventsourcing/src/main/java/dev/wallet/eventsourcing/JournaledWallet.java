@@ -10,6 +10,7 @@ import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
+import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletUnavailableException;
@@ -115,6 +116,7 @@ final class JournaledWallet implements EventSourcedWallet {
         long started = System.nanoTime();
         Path directory = config.directory;
         FileChannel lockChannel = null;
+        boolean opened = false;
         try {
             Files.createDirectories(directory);
             lockChannel = FileChannel.open(directory.resolve("wallet.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -126,33 +128,35 @@ final class JournaledWallet implements EventSourcedWallet {
             LedgerState state = loaded.map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
             long snapshotSequence = state.sequence();
             int stagingBytes = STAGED_BYTES_TARGET + (config.batchCommandsMax + 2) * Journal.RECORD_BYTES_MAX;
-            Journal.Opened opened = Journal.open(directory, config.segmentBytes, stagingBytes,
+            Journal.Opened journal = Journal.open(directory, config.segmentBytes, stagingBytes,
                     snapshotSequence, (sequence, event) -> {
                         if (sequence != state.sequence() + 1) {
                             throw new IllegalStateException("replay out of order at " + sequence);
                         }
                         state.apply(event);
-                    });
-            if (opened.recovery().lastSequence() < snapshotSequence) {
-                opened.journal().close();
+                    }, config.channelOpener);
+            if (journal.recovery().lastSequence() < snapshotSequence) {
+                journal.journal().close();
                 throw new JournalCorruptedException(directory, 0, "the newest snapshot covers sequence " + snapshotSequence
-                        + " but the journal ends at " + opened.recovery().lastSequence());
+                        + " but the journal ends at " + journal.recovery().lastSequence());
             }
             RecoveryReport report = new RecoveryReport(loaded.map(l -> l.file().toString()), snapshotSequence,
-                    state.sequence() - snapshotSequence, state.sequence(), Optional.ofNullable(opened.recovery().tornTail()),
+                    state.sequence() - snapshotSequence, state.sequence(), Optional.ofNullable(journal.recovery().tornTail()),
                     List.copyOf(problems), (System.nanoTime() - started) / 1_000_000);
             report.tornTail().ifPresent(torn -> LOG.warn("journal had a torn tail: {}", torn));
             LOG.info("opened {}: snapshot at {}, replayed {} events to sequence {} in {} ms", directory,
                     snapshotSequence, report.eventsReplayed(), report.lastSequence(), report.elapsedMillis());
-            JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, opened.journal(), state, snapshots, report);
+            JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, journal.journal(), state, snapshots, report);
             wallet.start();
+            opened = true;
             return wallet;
         } catch (IOException e) {
-            closeQuietly(lockChannel);
             throw new UncheckedIOException("cannot open the event-sourced wallet in " + directory, e);
-        } catch (RuntimeException e) {
-            closeQuietly(lockChannel);
-            throw e;
+        } finally {
+            if (!opened) {
+                // Whatever stopped the open (even an Error), the directory must not stay locked.
+                closeQuietly(lockChannel);
+            }
         }
     }
 
@@ -184,15 +188,13 @@ final class JournaledWallet implements EventSourcedWallet {
         boolean stopping = false;
         try {
             while (!stopping) {
-                batch.add(queue.take());
-                stopping = runRequest(batch.get(0), sink);
+                stopping = runRequest(queue.take(), batch, sink);
                 while (!stopping && journal.stagedBytes() < STAGED_BYTES_TARGET) {
                     Request next = queue.poll();
                     if (next == null) {
                         break;
                     }
-                    batch.add(next);
-                    stopping = runRequest(next, sink);
+                    stopping = runRequest(next, batch, sink);
                 }
                 commit();
                 for (Request request : batch) {
@@ -213,9 +215,19 @@ final class JournaledWallet implements EventSourcedWallet {
         }
     }
 
-    /** Runs one request; returns whether it asks the writer to stop. */
-    private boolean runRequest(Request request, Consumer<Event> sink) {
-        request.run(state, sink);
+    /**
+     * Runs one request and adds it to the batch to be answered after the commit; returns whether
+     * it asks the writer to stop. A request refused as a whole (a capacity limit) is answered at
+     * once and the writer goes on.
+     */
+    private boolean runRequest(Request request, List<Request> batch, Consumer<Event> sink) {
+        try {
+            request.run(state, sink);
+        } catch (WalletCapacityException refused) {
+            request.fail(refused);
+            return false;
+        }
+        batch.add(request);
         return request instanceof Request.Stop;
     }
 
@@ -274,8 +286,9 @@ final class JournaledWallet implements EventSourcedWallet {
         } catch (RuntimeException e) {
             error.addSuppressed(e);
         }
-        WalletUnavailableException unavailable = new WalletUnavailableException(
-                "the journal could not be written; nothing in this batch was acknowledged", error);
+        WalletUnavailableException unavailable = new WalletUnavailableException("the writer stopped (" + error
+                + "); this wallet takes no more calls and the outcome of these commands is unknown: open the wallet again "
+                + "and repeat them with the same transaction ids", error);
         for (Request request : batch) {
             request.fail(unavailable);
         }
@@ -290,19 +303,22 @@ final class JournaledWallet implements EventSourcedWallet {
         }
     }
 
+    /** Stops the helper threads, then lets go of the directory, so that nothing of this wallet runs once a new one may open it. */
     private void releaseLock() {
         if (status == CLOSED) {
             snapshotter.shutdown();
         } else {
             // A dead process writes no more snapshots.
             snapshotter.shutdownNow();
-            try {
-                snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
-        if (projector != null && status != CLOSED) {
+        try {
+            if (!snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("a snapshot of {} was still being written when the directory was released", config.directory);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (projector != null) {
             projector.close();
         }
         try {
@@ -331,9 +347,10 @@ final class JournaledWallet implements EventSourcedWallet {
             throw new WalletUnavailableException("the writer's queue stayed full for " + config.submitWaitMillis
                     + " ms; retry with the same transaction ids");
         }
-        if (status != OPEN && !writer.isAlive()) {
-            // The writer ended between the check and the offer; it may not have seen this request.
-            failQueued();
+        if (status != OPEN && queue.remove(request)) {
+            // The wallet began to close between the check and the offer, and the writer may have
+            // drained the queue for the last time already: this request is ours to answer.
+            request.fail(closedException());
         }
         return request;
     }
@@ -467,42 +484,60 @@ final class JournaledWallet implements EventSourcedWallet {
     public AuditReport audit() {
         long started = System.nanoTime();
         LedgerState.Frozen live = await(submit(new Request.Query<>(LedgerState::freeze)).future);
+        List<String> verified = new ArrayList<>();
+        LedgerState replay = new LedgerState();
+        String divergence = null;
+        long checkedUpTo = 0;
         try {
             List<Path> retained = new ArrayList<>(snapshots.list());
             retained.removeIf(path -> SnapshotStore.sequenceOf(path) > live.sequence());
-            List<String> verified = new ArrayList<>();
-            String[] divergence = {null};
-            LedgerState replay = new LedgerState();
-            long checkedUpTo = 0;
             for (Path snapshot : retained) {
                 long at = SnapshotStore.sequenceOf(snapshot);
-                JournalScan.scan(config.directory, checkedUpTo + 1, at, (seq, event) -> replay.apply(event));
+                replayInto(replay, checkedUpTo + 1, at);
                 checkedUpTo = at;
-                String difference = snapshots.load(snapshot).freeze().firstDifference(replay.freeze());
-                if (difference != null && divergence[0] == null) {
-                    divergence[0] = "snapshot " + snapshot.getFileName() + " differs from the replay at sequence " + at
-                            + ": " + difference;
+                String difference = compareSnapshot(snapshot, replay);
+                if (difference != null && divergence == null) {
+                    divergence = difference;
                 }
                 verified.add(snapshot.getFileName().toString());
             }
-            JournalScan.scan(config.directory, checkedUpTo + 1, live.sequence(), (seq, event) -> replay.apply(event));
-            LedgerState.Frozen replayed = replay.freeze();
-            if (divergence[0] == null) {
-                String difference = live.firstDifference(replayed);
-                if (difference != null) {
-                    divergence[0] = "live state differs from the replay: " + difference;
-                }
+            replayInto(replay, checkedUpTo + 1, live.sequence());
+        } catch (IOException | RuntimeException e) {
+            // A journal that cannot be replayed (damaged, or events the state machine refuses) is
+            // the audit's finding, not its failure.
+            divergence = divergence != null ? divergence
+                    : "the journal does not replay past sequence " + replay.sequence() + ": " + e.getMessage();
+        }
+        LedgerState.Frozen replayed = replay.freeze();
+        if (divergence == null) {
+            String difference = live.firstDifference(replayed);
+            if (difference != null) {
+                divergence = "live state differs from the replay: " + difference;
             }
-            Map<String, Long> sums = sums(replayed);
-            sums.forEach((currency, sum) -> {
-                if (sum != 0 && divergence[0] == null) {
-                    divergence[0] = "the " + currency + " balances of the replay sum to " + sum + ", not 0";
-                }
-            });
-            return new AuditReport(live.sequence(), replayed.sequence(), List.copyOf(verified), sums,
-                    Optional.ofNullable(divergence[0]), (System.nanoTime() - started) / 1_000_000);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+        Map<String, Long> sums = sums(replayed);
+        for (Map.Entry<String, Long> sum : sums.entrySet()) {
+            if (sum.getValue() != 0 && divergence == null) {
+                divergence = "the " + sum.getKey() + " balances of the replay sum to " + sum.getValue() + ", not 0";
+            }
+        }
+        return new AuditReport(live.sequence(), replayed.sequence(), List.copyOf(verified), sums,
+                Optional.ofNullable(divergence), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void replayInto(LedgerState state, long from, long to) throws IOException {
+        JournalScan.scan(config.directory, from, to, (sequence, event) -> state.apply(event));
+    }
+
+    /** The difference between a snapshot file and the replay at its sequence, in words, or {@code null}. */
+    private String compareSnapshot(Path snapshot, LedgerState replay) {
+        String name = snapshot.getFileName().toString();
+        try {
+            String difference = snapshots.load(snapshot).freeze().firstDifference(replay.freeze());
+            return difference == null ? null
+                    : "snapshot " + name + " differs from the replay at sequence " + replay.sequence() + ": " + difference;
+        } catch (IOException | RuntimeException e) {
+            return "snapshot " + name + " cannot be read: " + e.getMessage();
         }
     }
 
@@ -553,7 +588,10 @@ final class JournaledWallet implements EventSourcedWallet {
             Request.Stop stop = new Request.Stop();
             boolean queued = false;
             try {
-                queued = queue.offer(stop, config.submitWaitMillis, TimeUnit.MILLISECONDS);
+                // The writer keeps draining, so room appears; wait for it as long as the writer lives.
+                while (!queued && writer.isAlive()) {
+                    queued = queue.offer(stop, 100, TimeUnit.MILLISECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -568,17 +606,6 @@ final class JournaledWallet implements EventSourcedWallet {
             }
         }
         joinWriter();
-        snapshotter.shutdown();
-        try {
-            if (!snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("a snapshot of {} was still being written at close", config.directory);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (projector != null) {
-            projector.close();
-        }
     }
 
     private void joinWriter() {

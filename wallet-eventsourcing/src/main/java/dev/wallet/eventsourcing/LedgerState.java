@@ -8,6 +8,7 @@ import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.spi.IdTable;
 import dev.wallet.api.spi.LedgerRules;
 import java.io.IOException;
@@ -38,7 +39,6 @@ final class LedgerState {
     private static final int CHUNK_BITS = 14;
     private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK_SIZE - 1;
-    private static final Status[] STATUSES = Status.values();
 
     private long sequence;
 
@@ -99,6 +99,10 @@ final class LedgerState {
                     ? Outcome.replayOf(command.transactionId(), statusOf(entry))
                     : Outcome.of(command.transactionId(), Status.CONFLICT);
         }
+        if (!ids.hasRoomForOneMore()) {
+            throw new WalletCapacityException("the idempotency index is full (" + ids.size() + " transaction ids); "
+                    + "this wallet remembers every id it ever decided and cannot take new ones");
+        }
         int debited = indexOfAccount(command.debited());
         int credited = indexOfAccount(command.credited());
         Status status = LedgerRules.checkAccounts(command,
@@ -151,7 +155,7 @@ final class LedgerState {
         int chunk = entry >>> CHUNK_BITS;
         int at = entry & CHUNK_MASK;
         entryKinds[chunk][at] = moved.kind();
-        entryStatuses[chunk][at] = (byte) Status.SUCCESS.ordinal();
+        entryStatuses[chunk][at] = Status.SUCCESS.code();
         entryDebited[chunk][at] = debited;
         entryCredited[chunk][at] = credited;
         entryAmounts[chunk][at] = amount;
@@ -169,7 +173,7 @@ final class LedgerState {
         int chunk = entry >>> CHUNK_BITS;
         int at = entry & CHUNK_MASK;
         entryKinds[chunk][at] = CommandKind.of(command);
-        entryStatuses[chunk][at] = (byte) rejected.status().ordinal();
+        entryStatuses[chunk][at] = rejected.status().code();
         entryDebited[chunk][at] = debited;
         entryCredited[chunk][at] = credited;
         entryAmounts[chunk][at] = command.amount().minor();
@@ -296,7 +300,7 @@ final class LedgerState {
     }
 
     private Status statusOf(int entry) {
-        return STATUSES[entryStatuses[entry >>> CHUNK_BITS][entry & CHUNK_MASK]];
+        return Status.fromCode(entryStatuses[entry >>> CHUNK_BITS][entry & CHUNK_MASK]);
     }
 
     /** The command first decided under an entry of the id index. */
@@ -466,14 +470,14 @@ final class LedgerState {
             throw new IllegalStateException(String.format("not a snapshot (magic 0x%08x, version %d)", magic, version));
         }
         long sequence = header.getLong();
-        int currencyCount = header.getInt();
+        int currencyCount = fitting(header.getInt(), 3, in);
         for (int i = 0; i < currencyCount; i++) {
             byte[] code = new byte[3];
             in.need(3).get(code);
             state.internCurrency(Currencies.parse("currency",
                     new String(code, StandardCharsets.US_ASCII)));
         }
-        int accounts = in.need(4).getInt();
+        int accounts = fitting(in.need(4).getInt(), 11, in);
         for (int i = 0; i < accounts; i++) {
             int length = in.need(1).get() & 0xff;
             byte[] id = new byte[length];
@@ -484,9 +488,9 @@ final class LedgerState {
             long balance = buffer.getLong();
             state.restoreAccount(new AccountId(text), currency, balance);
         }
-        int entries = in.need(4).getInt();
+        int entries = fitting(in.need(4).getInt(), 36, in);
         state.restoreEntries(in, entries);
-        int whole = in.need(4).getInt();
+        int whole = fitting(in.need(4).getInt(), 33, in);
         for (int i = 0; i < whole; i++) {
             int entry = in.need(4).getInt();
             state.unresolved.put(entry, readCommand(in));
@@ -496,6 +500,18 @@ final class LedgerState {
         }
         state.sequence = sequence;
         return state;
+    }
+
+    /**
+     * A count read from a snapshot, checked against the bytes left, so that a damaged count is
+     * reported instead of allocating without bound.
+     */
+    private static int fitting(int count, int bytesEach, BlockIo.Reader in) {
+        if (count < 0 || (long) count * bytesEach > in.remaining()) {
+            throw new IllegalStateException("snapshot is damaged at byte " + in.offset() + ": a count of " + count
+                    + " does not fit in the " + in.remaining() + " bytes left");
+        }
+        return count;
     }
 
     /** Reads one command in {@link EventCodec}'s encoding, whose length is known only as it is read. */

@@ -26,6 +26,7 @@ final class Projector implements AutoCloseable {
     private volatile boolean stopped;
     private volatile RuntimeException failure;
     private SegmentReader reader;
+    private Path finished;
     private long expected;
 
     Projector(Journal journal, HistoryProjection projection, String name) {
@@ -95,6 +96,12 @@ final class Projector implements AutoCloseable {
         long next = projection.position() + 1;
         if (reader == null) {
             Path path = segmentContaining(next);
+            if (path.equals(finished)) {
+                // The segment holding the next event was read to its end already: the next
+                // segment is missing.
+                throw new JournalCorruptedException(path, 0, "no segment starts at sequence " + next
+                        + " after this one ended; a segment is missing");
+            }
             reader = new SegmentReader(path);
             long first = reader.readHeader();
             if (first < 0) {
@@ -113,6 +120,7 @@ final class Projector implements AutoCloseable {
             throw new JournalCorruptedException(reader.path(), reader.offset(), reader.failure());
         }
         if (!current && reader.offset() >= reader.size()) {
+            finished = reader.path();
             closeReader();
         }
     }

@@ -25,11 +25,6 @@ abstract class Request {
 
     abstract void fail(Throwable error);
 
-    /** Commands this request carries (for batch sizing). */
-    int commands() {
-        return 1;
-    }
-
     /** One money command. */
     static final class Single extends Request {
         final MoneyCommand command;
@@ -72,11 +67,6 @@ abstract class Request {
             for (MoneyCommand command : commands) {
                 outcomes.add(state.process(command, sink));
             }
-        }
-
-        @Override
-        int commands() {
-            return commands.size();
         }
 
         @Override
@@ -134,11 +124,6 @@ abstract class Request {
         }
 
         @Override
-        int commands() {
-            return 0;
-        }
-
-        @Override
         void complete() {
             future.complete(result);
         }
@@ -155,11 +140,6 @@ abstract class Request {
 
         @Override
         void run(LedgerState state, Consumer<Event> sink) {
-        }
-
-        @Override
-        int commands() {
-            return 0;
         }
 
         @Override

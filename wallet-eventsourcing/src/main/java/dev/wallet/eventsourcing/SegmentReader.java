@@ -22,6 +22,16 @@ final class SegmentReader implements AutoCloseable {
         void accept(long sequence, Event event, long endOffset);
     }
 
+    /** Why reading stopped at a bad record. */
+    enum Failure {
+        /** The file ends inside the record (or its header). */
+        INCOMPLETE,
+        /** The record is whole but its checksum does not match. */
+        CHECKSUM,
+        /** The record cannot be valid whatever its checksum: a length that does not fit its type, a sequence gap, a payload that does not decode. */
+        CORRUPT
+    }
+
     private static final int BUFFER_BYTES = 1 << 20;
 
     private final Path path;
@@ -31,6 +41,7 @@ final class SegmentReader implements AutoCloseable {
     private long bufferStart;
     private long offset;
     private String failure;
+    private Failure failureKind;
     private long badRecordEnd;
 
     SegmentReader(Path path) throws IOException {
@@ -86,22 +97,20 @@ final class SegmentReader implements AutoCloseable {
         while (offset < limitOffset && expected <= lastSequence) {
             badRecordEnd = -1;
             if (!fill(Journal.RECORD_HEADER_BYTES, limitOffset)) {
-                failure = "record header is incomplete (" + (limitOffset - offset) + " bytes left)";
-                return expected;
+                return fail(Failure.INCOMPLETE, "record header is incomplete (" + (limitOffset - offset) + " bytes left)", expected);
             }
             int start = buffer.position();
             int length = buffer.getInt(start);
             byte type = buffer.get(start + 4);
             long sequence = buffer.getLong(start + 5);
-            if (length < 0 || length > EventCodec.PAYLOAD_MAX) {
-                failure = "record length " + length + " is out of range";
-                return expected;
+            if (length < 0 || length > EventCodec.PAYLOAD_MAX || !EventCodec.plausibleLength(type, length)) {
+                return fail(Failure.CORRUPT, "record length " + length + " does not fit record type " + type, expected);
             }
             int total = Journal.RECORD_HEADER_BYTES + length + Journal.RECORD_TRAILER_BYTES;
             badRecordEnd = offset + total;
             if (!fill(total, limitOffset)) {
-                failure = "record of " + total + " bytes is incomplete (" + (limitOffset - offset) + " bytes left)";
-                return expected;
+                return fail(Failure.INCOMPLETE, "record of " + total + " bytes is incomplete (" + (limitOffset - offset)
+                        + " bytes left)", expected);
             }
             start = buffer.position();
             crc.reset();
@@ -110,12 +119,10 @@ final class SegmentReader implements AutoCloseable {
             crc.update(covered);
             int stored = buffer.getInt(start + Journal.RECORD_HEADER_BYTES + length);
             if ((int) crc.getValue() != stored) {
-                failure = "checksum mismatch";
-                return expected;
+                return fail(Failure.CHECKSUM, "checksum mismatch", expected);
             }
             if (sequence != expected) {
-                failure = "sequence number " + sequence + " where " + expected + " was expected";
-                return expected;
+                return fail(Failure.CORRUPT, "sequence number " + sequence + " where " + expected + " was expected", expected);
             }
             ByteBuffer payload = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             payload.position(start + Journal.RECORD_HEADER_BYTES).limit(start + Journal.RECORD_HEADER_BYTES + length);
@@ -123,8 +130,7 @@ final class SegmentReader implements AutoCloseable {
             try {
                 event = EventCodec.decode(type, payload);
             } catch (RuntimeException e) {
-                failure = "record does not decode: " + e.getMessage();
-                return expected;
+                return fail(Failure.CORRUPT, "record does not decode: " + e.getMessage(), expected);
             }
             buffer.position(start + total);
             offset += total;
@@ -132,6 +138,17 @@ final class SegmentReader implements AutoCloseable {
             expected++;
         }
         return expected;
+    }
+
+    private long fail(Failure kind, String reason, long expected) {
+        failureKind = kind;
+        failure = reason;
+        return expected;
+    }
+
+    /** Why the last read stopped, or {@code null} if it did not stop at a bad record. */
+    Failure failureKind() {
+        return failure == null ? null : failureKind;
     }
 
     /** Whether every byte from the current offset to the end of the file is zero (an unwritten tail). */

@@ -99,6 +99,22 @@ class JournalRecoveryTest {
     }
 
     @Test
+    void corruption_aLengthThatDoesNotFitItsTypeIsNeverTakenForATornTail(@TempDir Path directory) throws Exception {
+        writeSome(directory, 20);
+        Path segment = Ledger.lastSegment(directory);
+        List<Long> offsets = Ledger.recordOffsets(segment);
+        long last = offsets.get(offsets.size() - 1);
+        // The last record's length now reaches past the end of the file, which a torn write
+        // cannot cause (it keeps the header intact): a damaged length, not a cut-short record.
+        byte[] bytes = java.nio.file.Files.readAllBytes(segment);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) last, 40);
+        java.nio.file.Files.write(segment, bytes);
+        JournalCorruptedException e = assertThrows(JournalCorruptedException.class, () -> Ledger.builder(directory).build());
+        assertEquals(last, e.offset());
+        assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
+    }
+
+    @Test
     void corruption_atTheEndOfAnEarlierSegmentIsNotMistakenForATornTail(@TempDir Path directory) throws Exception {
         try (EventSourcedWallet wallet = Ledger.builder(directory).build()) {
             Ledger.fund(wallet, ACCOUNTS);
