@@ -385,7 +385,8 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         int rolledBack = 0;
         try (Connection connection = shards.connect(shard)) {
             for (String name : dialect.inDoubt(connection)) {
-                if (!name.startsWith(NAME_PREFIX) || !Dialect.NAME.matcher(name).matches()) {
+                // A server database may list other databases' or other shards' transactions too.
+                if (!name.startsWith(NAME_PREFIX) || !Dialect.NAME.matcher(name).matches() || !name.endsWith(":" + shard)) {
                     continue;
                 }
                 TransactionId id = new TransactionId(UUID.fromString(name.substring(NAME_PREFIX.length(), name.lastIndexOf(':'))));
