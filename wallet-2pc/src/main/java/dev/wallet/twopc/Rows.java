@@ -128,15 +128,7 @@ final class Rows {
                 if (!row.next()) {
                     return Optional.empty();
                 }
-                Money amount = Money.of(Currencies.parse("currency", row.getString(5)), row.getLong(4));
-                AccountId first = new AccountId(row.getString(2));
-                MoneyCommand command = switch (row.getString(1)) {
-                    case "transfer" -> new Transfer(id, first, new AccountId(row.getString(3)), amount);
-                    case "deposit" -> new Deposit(id, first, amount);
-                    case "withdrawal" -> new Withdrawal(id, first, amount);
-                    default -> throw new IllegalStateException("unknown ledger kind " + row.getString(1));
-                };
-                return Optional.of(new Recorded(command, Status.valueOf(row.getString(6))));
+                return Optional.of(new Recorded(readCommand(row, 1, id), Status.valueOf(row.getString(6))));
             }
         }
     }
@@ -146,23 +138,44 @@ final class Rows {
         try (PreparedStatement statement = connection.prepareStatement("INSERT INTO ledger "
                 + "(tx_id, kind, first_account, second_account, amount, currency, status) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             statement.setObject(1, command.transactionId().value());
-            if (command instanceof Transfer transfer) {
-                statement.setString(2, "transfer");
-                statement.setString(3, transfer.source().value());
-                statement.setString(4, transfer.target().value());
-            } else if (command instanceof Deposit deposit) {
-                statement.setString(2, "deposit");
-                statement.setString(3, deposit.account().value());
-                statement.setNull(4, java.sql.Types.VARCHAR);
-            } else {
-                statement.setString(2, "withdrawal");
-                statement.setString(3, ((Withdrawal) command).account().value());
-                statement.setNull(4, java.sql.Types.VARCHAR);
-            }
-            statement.setLong(5, command.amount().minor());
-            statement.setString(6, command.amount().currency().getCurrencyCode());
+            bindCommand(statement, 2, command);
             statement.setString(7, status.name());
             statement.executeUpdate();
         }
+    }
+
+    /**
+     * Binds a command as the five columns {@code kind, first_account, second_account, amount,
+     * currency} from parameter {@code first}: the transfer's source and target, or the deposit's
+     * or withdrawal's account and {@code NULL}.
+     */
+    static void bindCommand(PreparedStatement statement, int first, MoneyCommand command) throws SQLException {
+        if (command instanceof Transfer transfer) {
+            statement.setString(first, "transfer");
+            statement.setString(first + 1, transfer.source().value());
+            statement.setString(first + 2, transfer.target().value());
+        } else if (command instanceof Deposit deposit) {
+            statement.setString(first, "deposit");
+            statement.setString(first + 1, deposit.account().value());
+            statement.setNull(first + 2, java.sql.Types.VARCHAR);
+        } else {
+            statement.setString(first, "withdrawal");
+            statement.setString(first + 1, ((Withdrawal) command).account().value());
+            statement.setNull(first + 2, java.sql.Types.VARCHAR);
+        }
+        statement.setLong(first + 3, command.amount().minor());
+        statement.setString(first + 4, command.amount().currency().getCurrencyCode());
+    }
+
+    /** Reads a command bound by {@link #bindCommand} from the five columns starting at {@code first}. */
+    static MoneyCommand readCommand(ResultSet row, int first, TransactionId id) throws SQLException {
+        Money amount = Money.of(Currencies.parse("currency", row.getString(first + 4)), row.getLong(first + 3));
+        AccountId account = new AccountId(row.getString(first + 1));
+        return switch (row.getString(first)) {
+            case "transfer" -> new Transfer(id, account, new AccountId(row.getString(first + 2)), amount);
+            case "deposit" -> new Deposit(id, account, amount);
+            case "withdrawal" -> new Withdrawal(id, account, amount);
+            default -> throw new IllegalStateException("unknown command kind " + row.getString(first));
+        };
     }
 }

@@ -142,6 +142,18 @@ final class Shards implements AutoCloseable {
         }
     }
 
+    /**
+     * Locks accounts in this process before their rows are locked in the database; see
+     * {@link RowLocks} for why. Bounded by the configured lock timeout.
+     */
+    RowLocks.Held lockAccounts(AccountId... accounts) {
+        String[] keys = new String[accounts.length];
+        for (int i = 0; i < accounts.length; i++) {
+            keys[i] = RowLocks.key(config.shardUrls().get(shardOf(accounts[i])), accounts[i].value());
+        }
+        return RowLocks.lock(config.lockTimeoutMillis(), keys);
+    }
+
     Dialect coordinatorDialect() {
         return coordinatorDialect;
     }

@@ -65,9 +65,12 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
     private volatile boolean crashed;
     private volatile boolean closed;
 
+    private final Finisher finisher;
+
     private TwoPhaseCoordinator(Shards shards, FaultInjector faults) {
         this.shards = shards;
         this.faults = faults;
+        this.finisher = new Finisher(shards, "wallet-2pc-finisher");
     }
 
     static TwoPhaseCoordinator open(ShardConfig config, FaultInjector faults, boolean recoverOnOpen) {
@@ -80,6 +83,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                     LOG.info("recovered {}: {}", config, report);
                 }
             } catch (RuntimeException e) {
+                coordinator.finisher.abandon();
                 shards.close();
                 throw e;
             }
@@ -126,12 +130,9 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         checkOpen();
         TransactionId id = command.transactionId();
         int ledgerShard = shards.shardOf(id);
-        Optional<Rows.Recorded> earlier = recorded(ledgerShard, id);
-        if (earlier.isPresent()) {
-            return earlier.get().answer(command);
-        }
         TreeMap<Integer, Connection> participants = new TreeMap<>();
         Attempt attempt = new Attempt(command, ledgerShard, participants);
+        RowLocks.Held rows = shards.lockAccounts(command.debited(), command.credited());
         try {
             // Connections are taken in shard order, like the locks, so that two transfers never
             // wait for each other's pool either.
@@ -151,6 +152,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             for (Connection connection : participants.values()) {
                 closeQuietly(connection);
             }
+            rows.close();
         }
     }
 
@@ -171,6 +173,12 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         }
 
         Outcome run() throws SQLException {
+            // A repeat of a decided id answers from the ledger before locking anything.
+            Optional<Rows.Recorded> earlier = Rows.recorded(participants.get(ledgerShard), id);
+            if (earlier.isPresent()) {
+                rollbackAll();
+                return earlier.get().answer(command);
+            }
             AccountId debited = command.debited();
             AccountId credited = command.credited();
             Map<AccountId, Optional<Rows.AccountRow>> rows = lockInGlobalOrder(debited, credited);
@@ -255,7 +263,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                         faults.reach(AFTER_FIRST_COMMIT);
                     }
                 }
-                markFinished(id);
+                finisher.finished(id);
             } finally {
                 if (!crashed) {
                     inFlight.remove(id);
@@ -447,6 +455,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
     private void crash() {
         if (!crashed) {
             crashed = true;
+            finisher.abandon();
             shards.crash();
         }
     }
@@ -477,6 +486,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
     public void close() {
         if (!closed && !crashed) {
             closed = true;
+            finisher.close();
             if (quarantined.isEmpty()) {
                 shards.close();
             } else {
