@@ -24,3 +24,24 @@ CREATE TABLE IF NOT EXISTS ledger (
     status         VARCHAR(24) NOT NULL
 )
 ;
+-- TC/C fences: one row per (transaction, attempt, branch), written in the same local transaction
+-- as the branch's balance change. It makes every phase idempotent (a phase is a compare-and-set on
+-- the row), turns a cancel that arrives before its try into an empty rollback (a CANCELLED row with
+-- no balance change), and refuses a try that arrives after its cancel.
+CREATE TABLE IF NOT EXISTS tcc_fence (
+    tx_id   UUID        NOT NULL,
+    attempt INT         NOT NULL,
+    branch  VARCHAR(8)  NOT NULL,
+    status  VARCHAR(10) NOT NULL,
+    PRIMARY KEY (tx_id, attempt, branch)
+)
+;
+-- Saga steps applied on this shard, committed with the step's balance change: running a step
+-- twice finds its row and changes nothing.
+CREATE TABLE IF NOT EXISTS saga_applied (
+    tx_id   UUID       NOT NULL,
+    attempt INT        NOT NULL,
+    step    VARCHAR(8) NOT NULL,
+    PRIMARY KEY (tx_id, attempt, step)
+)
+;
