@@ -18,7 +18,6 @@ import dev.wallet.api.spi.LedgerRules;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Currency;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -226,7 +225,10 @@ abstract class GlobalCoordinator implements CompensatingWallet {
                     } else {
                         compensated++;
                     }
-                } catch (SQLException e) {
+                } catch (SimulatedCrashException crash) {
+                    throw crash;
+                } catch (SQLException | RuntimeException e) {
+                    // Counted as a failed pass; the bound turns a transaction that keeps failing into STUCK.
                     LOG.warn("recovering {} transaction {} failed this pass", protocolName(), row.id(), e);
                 }
             }
@@ -239,10 +241,6 @@ abstract class GlobalCoordinator implements CompensatingWallet {
         return new CompensationReport(forward, compensated, stuck);
     }
 
-    /** Transactions recovery gave up on. */
-    List<GlobalTransactions.Row> unfinished() throws SQLException {
-        return log.unfinished();
-    }
 
     // Life cycle.
 
