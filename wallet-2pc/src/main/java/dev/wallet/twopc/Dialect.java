@@ -42,6 +42,14 @@ interface Dialect {
     }
 
     /**
+     * Forces everything committed (and prepared) so far in this database to disk. H2 commits
+     * reach the operating system but are not fsynced ({@code WRITE_DELAY=0} only writes), so H2
+     * needs {@code CHECKPOINT SYNC}; PostgreSQL forces its log at every commit and prepare
+     * already ({@code synchronous_commit=on}).
+     */
+    void forceToDisk(Connection any) throws SQLException;
+
+    /**
      * Makes a simulated crash look like a real one: the database loses every session without a
      * rollback (H2: {@code SHUTDOWN IMMEDIATELY}); a server database's sessions simply end.
      */

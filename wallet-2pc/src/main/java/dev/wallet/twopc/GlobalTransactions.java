@@ -70,6 +70,7 @@ final class GlobalTransactions {
                 Rows.bindCommand(insert, 4, command);
                 insert.executeUpdate();
                 log.commit();
+                shards.forceCoordinator();
                 return new Started(1);
             } catch (SQLException e) {
                 log.rollback();
@@ -87,6 +88,7 @@ final class GlobalTransactions {
                 return new Answered(Outcome.replayOf(command.transactionId(), row.outcome()));
             }
             if (row.phase().equals(ABORTED) && restart(log, row, firstPhase)) {
+                shards.forceCoordinator();
                 return new Started(row.attempt() + 1);
             }
             return new Running(row);
@@ -140,6 +142,7 @@ final class GlobalTransactions {
             }
             log.commit();
         }
+        shards.forceCoordinator();
     }
 
     /** Counts a recovery attempt; returns the new count. */

@@ -61,6 +61,11 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public void forceToDisk(Connection any) {
+        // Every commit and PREPARE TRANSACTION is already forced to the server's log.
+    }
+
+    @Override
     public void killSessions(Connection any) {
         // A server keeps prepared transactions when a client dies and rolls back the rest;
         // closing the pools afterwards does exactly that.

@@ -106,11 +106,14 @@ final class Rows {
         AccountId funding = AccountId.funding(currency);
         int fundingShard = shards.shardOf(funding);
         try (Connection connection = shards.connect(fundingShard)) {
-            insertAccount(connection, shards.dialect(fundingShard), funding, currency);
+            if (insertAccount(connection, shards.dialect(fundingShard), funding, currency)) {
+                shards.force(fundingShard);
+            }
         }
         int shard = shards.shardOf(account);
         try (Connection connection = shards.connect(shard)) {
             if (insertAccount(connection, shards.dialect(shard), account, currency)) {
+                shards.force(shard);
                 return OpenResult.OPENED;
             }
             Currency existing = read(connection, account).orElseThrow().currency();

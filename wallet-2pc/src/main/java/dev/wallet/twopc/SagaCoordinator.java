@@ -169,6 +169,7 @@ final class SagaCoordinator extends GlobalCoordinator {
                 }
                 Rows.addToBalance(connection, account, delta);
                 connection.commit();
+                shards.force(shard);
                 return Status.SUCCESS;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -222,6 +223,7 @@ final class SagaCoordinator extends GlobalCoordinator {
             insert.setString(4, state);
             insert.executeUpdate();
             log.commit();
+            shards.forceCoordinator();
         } catch (SQLException e) {
             if (!shards.coordinatorDialect().isDuplicateKey(e)) {
                 throw e;

@@ -36,6 +36,8 @@ final class Shards implements AutoCloseable {
     private final List<Dialect> dialects = new ArrayList<>();
     private final HikariDataSource coordinatorPool;
     private final Dialect coordinatorDialect;
+    private final List<Syncer> syncers = new ArrayList<>();
+    private final Syncer coordinatorSyncer;
 
     Shards(ShardConfig config, List<String> coordinatorSchemas) {
         this.config = Objects.requireNonNull(config, "config");
@@ -61,6 +63,10 @@ final class Shards implements AutoCloseable {
         }
         this.coordinatorPool = coordinator;
         this.coordinatorDialect = Dialect.forUrl(config.coordinatorUrl());
+        for (int i = 0; i < pools.size(); i++) {
+            syncers.add(new Syncer(pools.get(i), dialects.get(i), config.forcedCommits()));
+        }
+        this.coordinatorSyncer = new Syncer(coordinator, coordinatorDialect, config.forcedCommits());
     }
 
     /** Every pool option that matters is set here, explicitly. */
@@ -140,6 +146,16 @@ final class Shards implements AutoCloseable {
             throw new WalletUnavailableException("no connection to the coordinator's database within "
                     + config.connectionTimeoutMillis() + " ms", e);
         }
+    }
+
+    /** Forces what was committed (or prepared) on a shard to disk before the caller goes on; group-committed. */
+    void force(int shard) {
+        syncers.get(shard).force();
+    }
+
+    /** Forces what was committed in the coordinator's database to disk; group-committed. */
+    void forceCoordinator() {
+        coordinatorSyncer.force();
     }
 
     /**

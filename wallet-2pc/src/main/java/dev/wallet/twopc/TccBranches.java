@@ -24,7 +24,8 @@ import java.util.Optional;
  *   <li><b>cancel source</b>: TRIED → CANCELLED and refund the amount;</li>
  *   <li><b>cancel target</b>: TRIED → CANCELLED.</li>
  * </ul>
- * A repeated confirm or cancel finds the fence already there and changes nothing. A cancel that
+ * Every phase is forced to disk before it returns. A repeated confirm or cancel finds the fence
+ * already there and changes nothing. A cancel that
  * arrives before its try ("empty rollback") inserts the fence as CANCELLED; a try that arrives
  * after it finds that fence and is refused ("no hanging").
  *
@@ -75,6 +76,7 @@ final class TccBranches {
                 }
                 Rows.addToBalance(connection, source, -amount);
                 connection.commit();
+                shards.force(shard);
                 return TryResult.TRIED;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -91,6 +93,7 @@ final class TccBranches {
                 return alreadyThere(connection, command.transactionId(), attempt, TARGET);
             }
             connection.commit();
+            shards.force(shard);
             return TryResult.TRIED;
         }
     }
@@ -146,6 +149,7 @@ final class TccBranches {
                             Rows.addToBalance(connection, account, deltaMinor);
                         }
                         connection.commit();
+                        shards.force(shard);
                         return;
                     }
                 }
@@ -153,6 +157,7 @@ final class TccBranches {
                 if (current.isEmpty() && to.equals(CANCELLED)
                         && insertFence(connection, shard, id, attempt, branch, CANCELLED)) {
                     connection.commit();
+                    shards.force(shard);
                     return;
                 }
                 connection.rollback();

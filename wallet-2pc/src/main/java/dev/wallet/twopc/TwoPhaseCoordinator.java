@@ -232,7 +232,12 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             return LedgerRules.checkDebit(command.debited(), source.orElseThrow().balanceMinor(), command.amount().minor());
         }
 
-        /** One writer: a local commit. Several: two-phase commit. Read-only participants just release their locks. */
+        /**
+         * One writer: a local commit, forced to disk. Several: two-phase commit — every prepare
+         * forced, then the decision forced, then the commits (which need no force: after a power
+         * cut, a forced prepare and a forced decision let recovery commit again). Read-only
+         * participants just release their locks.
+         */
         private void commit(Set<Integer> writers) throws SQLException {
             for (Map.Entry<Integer, Connection> participant : participants.entrySet()) {
                 if (!writers.contains(participant.getKey())) {
@@ -240,7 +245,9 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                 }
             }
             if (writers.size() == 1) {
-                participants.get(writers.iterator().next()).commit();
+                int writer = writers.iterator().next();
+                participants.get(writer).commit();
+                shards.force(writer);
                 return;
             }
             inFlight.add(id);
@@ -252,9 +259,20 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                         faults.reach(AFTER_FIRST_PREPARE);
                     }
                 }
+                // Prepared states must be on disk before the decision that relies on them.
+                for (int shard : writers) {
+                    shards.force(shard);
+                }
                 faults.reach(AFTER_ALL_PREPARED);
                 logDecision(id, writers);
                 decided = true;
+                try {
+                    shards.forceCoordinator();
+                } catch (WalletUnavailableException e) {
+                    // The decision may be on disk: the prepared participants must not be rolled back.
+                    quarantinePrepared();
+                    throw e;
+                }
                 faults.reach(AFTER_DECISION);
                 int committed = 0;
                 for (int shard : writers) {
@@ -292,6 +310,18 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             LOG.error("participant {} of decided transaction {} refused to commit {} times; left prepared for recovery",
                     shard, id, COMMIT_ATTEMPTS_MAX, last);
             throw last;
+        }
+
+        /** Keeps every prepared participant's session open for recovery instead of letting a close roll it back. */
+        private void quarantinePrepared() {
+            for (int shard : prepared) {
+                Connection connection = participants.remove(shard);
+                if (connection != null) {
+                    quarantined.add(connection);
+                }
+            }
+            LOG.error("transaction {} is decided but its decision could not be confirmed on disk; its prepared "
+                    + "participants are left for recovery", id);
         }
 
         /** Undoes what can be undone and reports the failure as retryable. */
