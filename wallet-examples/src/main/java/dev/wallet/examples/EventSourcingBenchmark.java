@@ -123,7 +123,7 @@ public final class EventSourcingBenchmark {
             for (int done = 0; done < events; done += batch.size()) {
                 batch.clear();
                 for (int i = 0; i < Math.min(8_000, events - done); i++) {
-                    batch.add(workload.nextTransfer(random));
+                    batch.add(workload.next(random));
                 }
                 for (Outcome outcome : wallet.executeBatch(batch)) {
                     if (!outcome.isSuccess()) {
@@ -193,7 +193,7 @@ public final class EventSourcingBenchmark {
             for (int done = 0; done < ids; done += batch.size()) {
                 batch.clear();
                 for (int i = 0; i < 8_000; i++) {
-                    batch.add(workload.nextTransfer(random));
+                    batch.add(workload.next(random));
                 }
                 wallet.executeBatch(batch);
             }

@@ -50,7 +50,7 @@ public final class LoadRun {
     private LoadRun() {
     }
 
-    public static Result run(Wallet wallet, Workload workload, String mode, int threads, double seconds, long seed)
+    public static Result run(Wallet wallet, TransferSource workload, String mode, int threads, double seconds, long seed)
             throws InterruptedException {
         long[] counts = new long[threads];
         long[][] samples = new long[threads][];
@@ -104,14 +104,14 @@ public final class LoadRun {
     /** One thread's loop. */
     private static final class Driver {
         private final Wallet wallet;
-        private final Workload workload;
+        private final TransferSource workload;
         private final String kind;
         private final int size;
         private final SplittableRandom random;
         private final long[] samples;
         int sampled;
 
-        Driver(Wallet wallet, Workload workload, String mode, SplittableRandom random, long[] samples) {
+        Driver(Wallet wallet, TransferSource workload, String mode, SplittableRandom random, long[] samples) {
             this.wallet = wallet;
             this.workload = workload;
             String[] parts = mode.split(":", 2);
@@ -135,7 +135,7 @@ public final class LoadRun {
         private long driveSync(long deadline) {
             long done = 0;
             while ((done & 63) != 0 || System.nanoTime() < deadline) {
-                Transfer transfer = workload.nextTransfer(random);
+                Transfer transfer = workload.next(random);
                 if ((done % SAMPLE_EVERY) == 0) {
                     long start = System.nanoTime();
                     check(wallet.execute(transfer));
@@ -154,7 +154,7 @@ public final class LoadRun {
             while (System.nanoTime() < deadline) {
                 batch.clear();
                 for (int i = 0; i < size; i++) {
-                    batch.add(workload.nextTransfer(random));
+                    batch.add(workload.next(random));
                 }
                 long start = System.nanoTime();
                 List<Outcome> outcomes = wallet.executeBatch(batch);
@@ -172,7 +172,7 @@ public final class LoadRun {
             long issued = 0;
             while (System.nanoTime() < deadline && failure.get() == null) {
                 inFlight.acquire();
-                Transfer transfer = workload.nextTransfer(random);
+                Transfer transfer = workload.next(random);
                 boolean timed = (issued++ % SAMPLE_EVERY) == 0;
                 long start = timed ? System.nanoTime() : 0;
                 CompletableFuture<Outcome> future = wallet.executeAsync(transfer);

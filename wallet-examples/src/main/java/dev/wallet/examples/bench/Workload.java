@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  * @param accounts how many accounts take part
  * @param ids      the accounts' ids, made once so that generating load costs little
  */
-public record Workload(String name, int accounts, AccountId[] ids) {
+public record Workload(String name, int accounts, AccountId[] ids) implements TransferSource {
 
     public static final Currency USD = Currency.getInstance("USD");
     /** Each account's opening balance: large enough that funds never run out during a run. */
@@ -117,7 +117,8 @@ public record Workload(String name, int accounts, AccountId[] ids) {
     }
 
     /** A random transfer between two distinct accounts of this workload. */
-    public Transfer nextTransfer(SplittableRandom random) {
+    @Override
+    public Transfer next(SplittableRandom random) {
         int source = random.nextInt(accounts);
         int target = random.nextInt(accounts - 1);
         if (target >= source) {
