@@ -4,6 +4,7 @@ import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -16,7 +17,8 @@ import java.util.function.Function;
  *
  * <p>Thread-safe. Between the first and the last step, the money in flight is in no customer
  * account: balances read mid-flight sum to less than before (the "unbalanced window"); they sum
- * to the same total again once the transfer finishes or is compensated.
+ * to the same total again once the transfer finishes or is compensated. One open wallet at a time
+ * coordinates a set of databases; closing waits for the calls under way.
  */
 public interface CompensatingWallet extends Wallet {
 
@@ -35,9 +37,12 @@ public interface CompensatingWallet extends Wallet {
     }
 
     /**
-     * Drives every unfinished transaction no thread of this process is running to an end:
-     * forward when it can complete, compensated otherwise; a transaction that fails
-     * {@value GlobalCoordinator#RECOVERY_ATTEMPTS_MAX} passes is marked STUCK. Runs on open.
+     * Drives every unfinished transaction no thread of this process is executing to an end:
+     * forward when it can complete, compensated otherwise. A transaction whose recovery failed
+     * more than {@value GlobalCoordinator#RECOVERY_ATTEMPTS_MAX} times is stuck: the automatic
+     * passes (on open, and in the background) leave it for repair and its id is refused with
+     * {@link TransactionStuckException}; this call drives stuck transactions too, so call it once
+     * the cause is fixed.
      */
     CompensationReport recover();
 
@@ -66,7 +71,8 @@ public interface CompensatingWallet extends Wallet {
         private final ShardConfig config;
         private final Protocol protocol;
         private FaultInjector faults = FaultInjector.none();
-        private boolean recoverOnOpen = true;
+        private boolean automaticRecovery = true;
+        private long recoveryIntervalMillis = TwoPhaseCommitWallet.Builder.DEFAULT_RECOVERY_INTERVAL.toMillis();
 
         Builder(ShardConfig config, Protocol protocol) {
             this.config = Objects.requireNonNull(config, "config");
@@ -78,23 +84,43 @@ public interface CompensatingWallet extends Wallet {
             return this;
         }
 
-        /** Whether opening runs {@link #recover()} (the default). */
-        public Builder recoverOnOpen(boolean recover) {
-            this.recoverOnOpen = recover;
+        /**
+         * Whether unfinished transactions are recovered by themselves: on open and every
+         * {@link #recoveryInterval} (the default). Off, nothing moves until {@link #recover()}.
+         */
+        public Builder automaticRecovery(boolean automatic) {
+            this.automaticRecovery = automatic;
             return this;
         }
 
+        /** How often background recovery runs (100 ms to 1 hour). */
+        public Builder recoveryInterval(Duration interval) {
+            long millis = Objects.requireNonNull(interval, "interval").toMillis();
+            if (millis < 100 || millis > 3_600_000) {
+                throw new IllegalArgumentException("recoveryInterval must be between 100 ms and 1 hour: " + interval);
+            }
+            this.recoveryIntervalMillis = millis;
+            return this;
+        }
+
+        /**
+         * Opens the shards, claims them for this coordinator and recovers them.
+         *
+         * @throws IllegalStateException when another open wallet coordinates these databases, or
+         *                               a PostgreSQL setting the protocol needs is off
+         */
         public CompensatingWallet build() {
-            Shards shards = new Shards(config, java.util.List.of("global-schema.sql"));
+            Shards shards = new Shards(config, java.util.List.of("global-schema.sql"), false);
             GlobalCoordinator coordinator = protocol == Protocol.TCC
                     ? new TccCoordinator(shards, faults) : new SagaCoordinator(shards, faults);
-            if (recoverOnOpen) {
+            if (automaticRecovery) {
                 try {
-                    coordinator.recover();
+                    coordinator.recoverOnOpen();
                 } catch (RuntimeException e) {
                     shards.close();
                     throw e;
                 }
+                coordinator.startRecovery(recoveryIntervalMillis);
             }
             return coordinator;
         }

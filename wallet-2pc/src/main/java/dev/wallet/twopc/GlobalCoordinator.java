@@ -31,21 +31,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the TC/C and Saga coordinators share: the global-transaction log as idempotency index,
- * one running attempt per id in this process (repeats wait for it), bounded recovery that marks a
- * transaction STUCK when it cannot be finished, and the simulated crash. Subclasses say how one
- * attempt runs and how an unfinished one is driven to an end.
+ * the in-process bookkeeping of which ids are being executed, bounded recovery (on open, in the
+ * background, and on demand) that leaves a transaction failing it too often for repair, and the
+ * simulated crash. Subclasses say how one attempt runs and how an unfinished one is driven to an
+ * end.
  *
- * <p>Thread-safe: the coordinator keeps no state of its own but the log and the in-process map of
- * running attempts.
+ * <p>Who drives a transaction: the thread executing it, or recovery, never both. Every id being
+ * executed in this process is counted in {@code executing} before its log row can exist and until
+ * its thread is done with it; recovery (one pass at a time) skips those, and reads a row again
+ * before driving it. {@link CoordinatorClaim} keeps other wallets off these databases, and every
+ * phase change is a compare-and-set in the log besides.
+ *
+ * <p>Thread-safe.
  */
 abstract class GlobalCoordinator implements CompensatingWallet {
 
     private static final Logger LOG = LoggerFactory.getLogger(GlobalCoordinator.class);
 
-    /** Recovery passes a transaction gets before it is marked STUCK. */
+    /** Failed recovery passes a transaction gets before it is left for repair. */
     static final int RECOVERY_ATTEMPTS_MAX = 5;
     /** How long a repeat waits for the running attempt of the same command in this process. */
     static final long WAIT_FOR_RUNNING_SECONDS = 30;
+    /** How long closing waits for calls under way. */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
 
     private record Running(MoneyCommand command, CompletableFuture<Outcome> future) {
     }
@@ -53,7 +61,13 @@ abstract class GlobalCoordinator implements CompensatingWallet {
     final Shards shards;
     final FaultInjector faults;
     final GlobalTransactions log;
+    /** The first caller of each command running here, whom repeats of the same command wait for. */
     private final Map<TransactionId, Running> running = new ConcurrentHashMap<>();
+    /** How many threads of this process are executing each id (whatever the payload); recovery leaves those alone. */
+    private final Map<TransactionId, Integer> executing = new ConcurrentHashMap<>();
+    private final CallGate gate = new CallGate();
+    private final Object recoveryLock = new Object();
+    private Recoverer recoverer;
     private volatile boolean crashed;
     private volatile boolean closed;
 
@@ -61,6 +75,12 @@ abstract class GlobalCoordinator implements CompensatingWallet {
         this.shards = shards;
         this.faults = faults;
         this.log = new GlobalTransactions(shards, protocol);
+    }
+
+    /** Starts background recovery every {@code intervalMillis}. */
+    void startRecovery(long intervalMillis) {
+        recoverer = new Recoverer(this::recoverInBackground, intervalMillis, "wallet-" + protocolName() + "-recovery");
+        recoverer.start();
     }
 
     /** The phase a new attempt starts in. */
@@ -84,31 +104,46 @@ abstract class GlobalCoordinator implements CompensatingWallet {
             throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
         }
         Currencies.requireSupported("currency", currency);
-        checkOpen();
+        enter();
         try {
             return Rows.open(shards, account, currency);
         } catch (SQLException e) {
             throw unavailable("opening " + account, e);
+        } finally {
+            gate.exit();
         }
     }
 
     @Override
     public Optional<Money> balance(AccountId account) {
         Objects.requireNonNull(account, "account");
-        checkOpen();
+        enter();
         try (Connection connection = shards.connect(shards.shardOf(account))) {
             Optional<Rows.AccountRow> row = Rows.read(connection, account);
             connection.commit();
             return row.map(r -> Money.of(r.currency(), r.balanceMinor()));
         } catch (SQLException e) {
             throw unavailable("reading " + account, e);
+        } finally {
+            gate.exit();
         }
     }
 
     @Override
     public Outcome execute(MoneyCommand command) {
         Objects.requireNonNull(command, "command");
-        checkOpen();
+        enter();
+        TransactionId id = command.transactionId();
+        executing.merge(id, 1, Integer::sum);
+        try {
+            return executeEntered(command);
+        } finally {
+            executing.computeIfPresent(id, (key, count) -> count == 1 ? null : count - 1);
+            gate.exit();
+        }
+    }
+
+    private Outcome executeEntered(MoneyCommand command) {
         TransactionId id = command.transactionId();
         Running mine = new Running(command, new CompletableFuture<>());
         Running other = running.putIfAbsent(id, mine);
@@ -149,9 +184,13 @@ abstract class GlobalCoordinator implements CompensatingWallet {
             if (begun instanceof GlobalTransactions.Answered answered) {
                 return answered.outcome();
             }
-            if (begun instanceof GlobalTransactions.Running) {
-                throw new WalletUnavailableException("transaction " + id + " is under way in another process or waits for "
-                        + "recovery; retry with the same id");
+            if (begun instanceof GlobalTransactions.Running waiting) {
+                GlobalTransactions.Row row = waiting.row();
+                if (row.stuck(RECOVERY_ATTEMPTS_MAX)) {
+                    throw new TransactionStuckException(id, row.phase(), row.recoveryFailures());
+                }
+                throw new WalletUnavailableException("transaction " + id + " is under way or waits for recovery; retry "
+                        + "with the same id");
             }
             // Registered by the log: this payload runs, even if another payload of the same id is
             // being submitted here too (the log answers that one CONFLICT).
@@ -201,76 +240,120 @@ abstract class GlobalCoordinator implements CompensatingWallet {
 
     // Recovery.
 
+    /** Drives every unfinished transaction no thread of this process executes, the stuck ones included. */
     @Override
     public CompensationReport recover() {
-        checkOpen();
-        int forward = 0;
-        int compensated = 0;
-        int stuck = 0;
+        return recoverPass(true);
+    }
+
+    /** The pass on open: like the background ones, it leaves stuck transactions for repair. */
+    void recoverOnOpen() {
+        recoverPass(false);
+    }
+
+    private void recoverInBackground() {
+        if (closed || crashed) {
+            return;
+        }
         try {
-            for (GlobalTransactions.Row row : log.unfinished()) {
-                if (running.containsKey(row.id())) {
-                    continue;
-                }
-                if (log.countRecoveryAttempt(row.id(), row.attempt()) > RECOVERY_ATTEMPTS_MAX) {
-                    log.phase(row.id(), row.attempt(), GlobalTransactions.STUCK, null, null);
-                    LOG.error("{} transaction {} could not be finished in {} recovery passes; marked STUCK for repair",
-                            protocolName(), row.id(), RECOVERY_ATTEMPTS_MAX);
-                    stuck++;
-                    continue;
-                }
-                try {
-                    if (recover(row)) {
-                        forward++;
-                    } else {
-                        compensated++;
-                    }
-                } catch (SimulatedCrashException crash) {
-                    throw crash;
-                } catch (SQLException | RuntimeException e) {
-                    // Counted as a failed pass; the bound turns a transaction that keeps failing into STUCK.
-                    LOG.warn("recovering {} transaction {} failed this pass", protocolName(), row.id(), e);
-                }
+            recoverPass(false);
+        } catch (WalletClosedException e) {
+            // Closed between the check and the pass.
+        }
+    }
+
+    private CompensationReport recoverPass(boolean withStuck) {
+        enter();
+        try {
+            synchronized (recoveryLock) {
+                return recoverEach(log.unfinished(withStuck, RECOVERY_ATTEMPTS_MAX));
             }
         } catch (SimulatedCrashException crash) {
             crash();
             throw crash;
         } catch (SQLException e) {
             throw unavailable("recovering the " + protocolName() + " log", e);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private CompensationReport recoverEach(Iterable<GlobalTransactions.Row> rows) throws SQLException {
+        int forward = 0;
+        int compensated = 0;
+        int stuck = 0;
+        for (GlobalTransactions.Row listed : rows) {
+            if (executing.containsKey(listed.id())) {
+                continue;
+            }
+            // Read again: the thread that executed it may have finished it since it was listed.
+            Optional<GlobalTransactions.Row> row = log.find(listed.id());
+            if (row.isEmpty() || row.get().attempt() != listed.attempt() || row.get().finishedOrAborted()) {
+                continue;
+            }
+            try {
+                if (recover(row.get())) {
+                    forward++;
+                } else {
+                    compensated++;
+                }
+            } catch (SimulatedCrashException crash) {
+                throw crash;
+            } catch (SQLException | RuntimeException e) {
+                int failures = log.countRecoveryFailure(listed.id(), listed.attempt());
+                if (failures > RECOVERY_ATTEMPTS_MAX) {
+                    stuck++;
+                    LOG.error("{} transaction {} failed {} recovery passes; left for repair (call recover() once the cause "
+                            + "is fixed)", protocolName(), listed.id(), failures, e);
+                } else {
+                    LOG.warn("recovering {} transaction {} failed (pass {} of {})", protocolName(), listed.id(), failures,
+                            RECOVERY_ATTEMPTS_MAX, e);
+                }
+            }
         }
         return new CompensationReport(forward, compensated, stuck);
     }
 
-
     // Life cycle.
+
+    private void enter() {
+        if (!gate.enter()) {
+            throw crashed ? new WalletClosedException("this " + protocolName() + " coordinator crashed (simulated); open a new one")
+                    : new WalletClosedException("this " + protocolName() + " wallet is closed");
+        }
+    }
 
     void crash() {
         if (!crashed) {
             crashed = true;
+            gate.closeAndAwait(0);
+            if (recoverer != null) {
+                recoverer.abandon();
+            }
             shards.crash();
         }
     }
 
-    void checkOpen() {
-        if (crashed) {
-            throw new WalletClosedException("this " + protocolName() + " coordinator crashed (simulated); open a new one");
-        }
-        if (closed) {
-            throw new WalletClosedException("this " + protocolName() + " wallet is closed");
-        }
-    }
-
     WalletUnavailableException unavailable(String what, SQLException e) {
-        boolean lock = shards.dialect(0).isLockFailure(e) || shards.coordinatorDialect().isLockFailure(e);
+        boolean lock = shards.isLockFailure(e);
         return new WalletUnavailableException(what + ": " + (lock ? "a row lock was not granted in time" : "the database failed")
                 + " (" + e.getMessage() + "); retry with the same id", e);
     }
 
+    /** Stops background recovery, waits for the calls under way, and closes the pools. */
     @Override
     public void close() {
-        if (!closed && !crashed) {
-            shards.close();
+        if (closed || crashed) {
+            closed = true;
+            return;
         }
         closed = true;
+        if (recoverer != null) {
+            recoverer.close();
+        }
+        if (!gate.closeAndAwait(CLOSE_WAIT_MILLIS)) {
+            LOG.warn("closing with {} calls still under way after {} ms", gate.active(), CLOSE_WAIT_MILLIS);
+        }
+        shards.close();
     }
 }

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -21,17 +22,29 @@ import java.util.UUID;
  * never took effect) is started again under a new attempt number, so that the branches of the old
  * attempt can never be mistaken for the new one's.
  *
+ * <p>Every change of phase is a compare-and-set from the phases it may come from, so that two
+ * drivers of one transaction (which the coordinator's own bookkeeping already rules out) could
+ * never both win: the loser finds the row moved and stops loudly.
+ *
  * <p>Stateless; every method is one local transaction on the coordinator's database.
  */
 final class GlobalTransactions {
 
     static final String FINISHED = "FINISHED";
     static final String ABORTED = "ABORTED";
-    static final String STUCK = "STUCK";
 
     /** A row as read. */
     record Row(TransactionId id, int attempt, String phase, MoneyCommand command, Status outcome, String sourceBranch,
-               String targetBranch, int recoveryAttempts) {
+               String targetBranch, int recoveryFailures) {
+
+        boolean finishedOrAborted() {
+            return phase.equals(FINISHED) || phase.equals(ABORTED);
+        }
+
+        /** Whether recovery failed it more often than {@code failuresMax}: left for repair. */
+        boolean stuck(int failuresMax) {
+            return !finishedOrAborted() && recoveryFailures > failuresMax;
+        }
     }
 
     /** What {@link #begin} found. */
@@ -46,7 +59,7 @@ final class GlobalTransactions {
     record Answered(Outcome outcome) implements Begun {
     }
 
-    /** An attempt of the same command is under way (or waits for recovery). */
+    /** An attempt of the same command is under way, waits for recovery, or is stuck ({@link Row#recoveryFailures()}). */
     record Running(Row row) implements Begun {
     }
 
@@ -110,43 +123,60 @@ final class GlobalTransactions {
         }
     }
 
-    /** Records the phase (and branch statuses, where not null) of an attempt. */
-    void phase(TransactionId id, int attempt, String phase, String sourceBranch, String targetBranch) throws SQLException {
-        update(id, attempt, phase, null, sourceBranch, targetBranch);
+    /**
+     * Moves an attempt to {@code phase} (recording branch statuses, where not null) if it is in
+     * one of {@code from}.
+     *
+     * @throws IllegalStateException if it is in another phase: something else drove it
+     */
+    void phase(TransactionId id, int attempt, Set<String> from, String phase, String sourceBranch, String targetBranch)
+            throws SQLException {
+        move(id, attempt, from, phase, null, sourceBranch, targetBranch);
     }
 
-    /** Pins the outcome of a finished transaction. */
-    void finish(TransactionId id, int attempt, Status outcome, String sourceBranch, String targetBranch) throws SQLException {
-        update(id, attempt, FINISHED, outcome, sourceBranch, targetBranch);
+    /** Pins the outcome of a finished transaction; a compare-and-set from {@code from} as {@link #phase}. */
+    void finish(TransactionId id, int attempt, Set<String> from, Status outcome, String sourceBranch, String targetBranch)
+            throws SQLException {
+        move(id, attempt, from, FINISHED, outcome, sourceBranch, targetBranch);
     }
 
-    /** Marks an attempt that never took effect, so that a repeat of the id runs again. */
-    void abort(TransactionId id, int attempt, String sourceBranch, String targetBranch) throws SQLException {
-        update(id, attempt, ABORTED, null, sourceBranch, targetBranch);
+    /** Marks an attempt that never took effect, so that a repeat of the id runs again; a compare-and-set as {@link #phase}. */
+    void abort(TransactionId id, int attempt, Set<String> from, String sourceBranch, String targetBranch) throws SQLException {
+        move(id, attempt, from, ABORTED, null, sourceBranch, targetBranch);
     }
 
-    private void update(TransactionId id, int attempt, String phase, Status outcome, String sourceBranch,
-                        String targetBranch) throws SQLException {
+    private void move(TransactionId id, int attempt, Set<String> from, String phase, Status outcome, String sourceBranch,
+                      String targetBranch) throws SQLException {
+        String expected = String.join(",", java.util.Collections.nCopies(from.size(), "?"));
         try (Connection log = shards.connectCoordinator();
              PreparedStatement update = log.prepareStatement("UPDATE global_transactions SET phase = ?, outcome = ?, "
                      + "source_branch = COALESCE(?, source_branch), target_branch = COALESCE(?, target_branch) "
-                     + "WHERE tx_id = ? AND attempt = ?")) {
+                     + "WHERE tx_id = ? AND attempt = ? AND phase IN (" + expected + ")")) {
             update.setString(1, phase);
             update.setString(2, outcome == null ? null : outcome.name());
             update.setString(3, sourceBranch);
             update.setString(4, targetBranch);
             update.setObject(5, id.value());
             update.setInt(6, attempt);
+            int parameter = 7;
+            for (String phaseFrom : from) {
+                update.setString(parameter++, phaseFrom);
+            }
             if (update.executeUpdate() != 1) {
-                throw new IllegalStateException("transaction " + id + " attempt " + attempt + " is not in the log");
+                log.rollback();
+                Optional<Row> now = read(log, id);
+                log.commit();
+                throw new IllegalStateException("transaction " + id + " attempt " + attempt + " cannot move to " + phase
+                        + " from " + now.map(row -> row.phase() + " (attempt " + row.attempt() + ")").orElse("nowhere")
+                        + ": only from " + from + "; another driver moved it");
             }
             log.commit();
         }
         shards.forceCoordinator();
     }
 
-    /** Counts a recovery attempt; returns the new count. */
-    int countRecoveryAttempt(TransactionId id, int attempt) throws SQLException {
+    /** Counts a recovery pass that failed for an attempt; returns the new count. */
+    int countRecoveryFailure(TransactionId id, int attempt) throws SQLException {
         try (Connection log = shards.connectCoordinator()) {
             try (PreparedStatement update = log.prepareStatement("UPDATE global_transactions "
                     + "SET recovery_attempts = recovery_attempts + 1 WHERE tx_id = ? AND attempt = ?")) {
@@ -156,7 +186,7 @@ final class GlobalTransactions {
             }
             Row row = read(log, id).orElseThrow();
             log.commit();
-            return row.recoveryAttempts();
+            return row.recoveryFailures();
         }
     }
 
@@ -168,15 +198,19 @@ final class GlobalTransactions {
         }
     }
 
-    /** Transactions of this protocol neither finished, aborted nor stuck: the ones recovery drives. */
-    List<Row> unfinished() throws SQLException {
+    /**
+     * Transactions of this protocol neither finished nor aborted: the ones recovery drives; unless
+     * {@code withStuck}, only those that failed recovery at most {@code failuresMax} times.
+     */
+    List<Row> unfinished(boolean withStuck, int failuresMax) throws SQLException {
         List<Row> rows = new ArrayList<>();
         try (Connection log = shards.connectCoordinator();
-             PreparedStatement select = log.prepareStatement(SELECT + " WHERE protocol = ? AND phase NOT IN (?, ?, ?)")) {
+             PreparedStatement select = log.prepareStatement(SELECT + " WHERE protocol = ? AND phase NOT IN (?, ?)"
+                     + " AND recovery_attempts <= ?")) {
             select.setString(1, protocol);
             select.setString(2, FINISHED);
             select.setString(3, ABORTED);
-            select.setString(4, STUCK);
+            select.setInt(4, withStuck ? Integer.MAX_VALUE : failuresMax);
             try (ResultSet result = select.executeQuery()) {
                 while (result.next()) {
                     rows.add(row(result));

@@ -57,6 +57,21 @@ class H2Dialect implements Dialect {
     }
 
     @Override
+    public boolean isUnknownTransaction(SQLException e) {
+        return e.getErrorCode() == 90129;
+    }
+
+    @Override
+    public boolean needsForce() {
+        return true;
+    }
+
+    @Override
+    public boolean preparedSurvivesSessionEnd() {
+        return false;
+    }
+
+    @Override
     public boolean isLockFailure(SQLException e) {
         return e.getErrorCode() == 50200 || "HYT00".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
     }

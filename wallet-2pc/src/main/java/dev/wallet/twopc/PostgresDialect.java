@@ -61,6 +61,48 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean isUnknownTransaction(SQLException e) {
+        return "42704".equals(e.getSQLState());
+    }
+
+    @Override
+    public boolean needsForce() {
+        return false;
+    }
+
+    @Override
+    public boolean preparedSurvivesSessionEnd() {
+        return true;
+    }
+
+    /**
+     * Every commit must reach the server's disk before it returns ({@code fsync} on; the pools
+     * also set {@code synchronous_commit = on} per session), and two-phase commit needs prepared
+     * transactions enabled.
+     */
+    @Override
+    public void checkSettings(Connection any, boolean needsPreparedTransactions) throws SQLException {
+        String fsync = show(any, "fsync");
+        if (!fsync.equals("on")) {
+            throw new IllegalStateException("PostgreSQL runs with fsync = " + fsync + ": acknowledged transfers could be "
+                    + "lost in a power cut; set fsync = on");
+        }
+        if (needsPreparedTransactions && Integer.parseInt(show(any, "max_prepared_transactions")) == 0) {
+            throw new IllegalStateException("PostgreSQL runs with max_prepared_transactions = 0, which turns two-phase "
+                    + "commit off; set it above the number of concurrent transfers (e.g. 200)");
+        }
+        any.commit();
+    }
+
+    private static String show(Connection connection, String setting) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SHOW " + setting)) {
+            row.next();
+            return row.getString(1);
+        }
+    }
+
+    @Override
     public void forceToDisk(Connection any) {
         // Every commit and PREPARE TRANSACTION is already forced to the server's log.
     }

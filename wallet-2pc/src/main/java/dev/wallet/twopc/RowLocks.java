@@ -2,8 +2,8 @@ package dev.wallet.twopc;
 
 import dev.wallet.api.WalletUnavailableException;
 import java.util.Arrays;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * In-process locks on account rows, taken before the database's own row locks and held until the
@@ -16,25 +16,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * for a row lock held by a live transaction, and a rollback always restores the right value.
  * PostgreSQL does not need them but they cost little; its own locks still guard other processes.
  *
- * <p>One table for the whole JVM (wallets opened on the same databases share it), of striped
- * {@link ReentrantLock}s keyed by database and row. Locks are taken in ascending stripe order, so
- * they cannot deadlock, and each wait is bounded.
+ * <p>One table for the whole JVM, of striped binary semaphores keyed by database and row (not
+ * owned by a thread: a transaction that must stay prepared after its caller returned hands its
+ * locks to whoever resolves it). Locks are taken in ascending stripe order, so they cannot
+ * deadlock, and each wait is bounded.
  */
 final class RowLocks {
 
     private static final int STRIPES = 4096;
-    private static final ReentrantLock[] LOCKS = new ReentrantLock[STRIPES];
+    private static final Semaphore[] LOCKS = new Semaphore[STRIPES];
 
     static {
         for (int i = 0; i < STRIPES; i++) {
-            LOCKS[i] = new ReentrantLock();
+            LOCKS[i] = new Semaphore(1);
         }
     }
 
     private RowLocks() {
     }
 
-    /** Locks held together; closing releases them. */
+    /** Locks held together; closing releases them (once, from any thread). */
     static final class Held implements AutoCloseable {
         private final int[] stripes;
         private int locked;
@@ -44,9 +45,9 @@ final class RowLocks {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             for (int i = locked - 1; i >= 0; i--) {
-                LOCKS[stripes[i]].unlock();
+                LOCKS[stripes[i]].release();
             }
             locked = 0;
         }
@@ -65,7 +66,7 @@ final class RowLocks {
         try {
             for (int stripe : stripes) {
                 long remaining = deadline - System.nanoTime();
-                if (!LOCKS[stripe].tryLock(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
+                if (!LOCKS[stripe].tryAcquire(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
                     held.close();
                     throw new WalletUnavailableException("a row lock was not granted within " + timeoutMillis
                             + " ms; retry with the same id");

@@ -66,6 +66,16 @@ final class Rows {
                 : Optional.empty();
     }
 
+    /** Whether the account has a row (funding accounts read as zero without one). */
+    private static boolean hasRow(Connection connection, AccountId account) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM accounts WHERE id = ?")) {
+            statement.setString(1, account.value());
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
     /** Adds {@code deltaMinor} to a balance (the row must exist and be locked). */
     static void addToBalance(Connection connection, AccountId account, long deltaMinor) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
@@ -101,24 +111,43 @@ final class Rows {
         }
     }
 
-    /** Opens a customer account: its row, and first the funding row of its currency (each on its own shard). */
+    /**
+     * Opens a customer account: its row, and first the funding row of its currency (each on its
+     * own shard). A row that exists is found by a plain read before any insert, and each insert
+     * runs under the row's in-process lock: an insert that met an existing row locked by a
+     * transfer would wait for it inside H2 (see {@link RowLocks}).
+     */
+    @SuppressWarnings("try") // the row locks are held for the whole block, never referenced
     static OpenResult open(Shards shards, AccountId account, Currency currency) throws SQLException {
         AccountId funding = AccountId.funding(currency);
         int fundingShard = shards.shardOf(funding);
         try (Connection connection = shards.connect(fundingShard)) {
-            if (insertAccount(connection, shards.dialect(fundingShard), funding, currency)) {
-                shards.force(fundingShard);
+            boolean exists = hasRow(connection, funding);
+            connection.commit();
+            if (!exists) {
+                try (RowLocks.Held row = shards.lockAccounts(funding)) {
+                    if (insertAccount(connection, shards.dialect(fundingShard), funding, currency)) {
+                        shards.force(fundingShard);
+                    }
+                }
             }
         }
         int shard = shards.shardOf(account);
         try (Connection connection = shards.connect(shard)) {
-            if (insertAccount(connection, shards.dialect(shard), account, currency)) {
-                shards.force(shard);
-                return OpenResult.OPENED;
-            }
-            Currency existing = read(connection, account).orElseThrow().currency();
+            Optional<AccountRow> existing = read(connection, account);
             connection.commit();
-            return existing.equals(currency) ? OpenResult.ALREADY_OPEN : OpenResult.EXISTS_IN_OTHER_CURRENCY;
+            if (existing.isEmpty()) {
+                try (RowLocks.Held row = shards.lockAccounts(account)) {
+                    if (insertAccount(connection, shards.dialect(shard), account, currency)) {
+                        shards.force(shard);
+                        return OpenResult.OPENED;
+                    }
+                }
+                existing = read(connection, account);
+                connection.commit();
+            }
+            return existing.orElseThrow().currency().equals(currency) ? OpenResult.ALREADY_OPEN
+                    : OpenResult.EXISTS_IN_OTHER_CURRENCY;
         }
     }
 

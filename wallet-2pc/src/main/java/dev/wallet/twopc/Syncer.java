@@ -11,6 +11,11 @@ import java.sql.SQLException;
  * happened before that force started is served by it. Concurrent callers therefore share one
  * fsync instead of queueing one each.
  *
+ * <p>The force runs on a connection of its own (a pool of one, used by one forcing caller at a
+ * time), never on the pool the callers take their connections from: a caller asks for a force
+ * while it still holds its own connection, and with every pooled connection held that way a force
+ * that needed one more would wait for the pool's timeout.
+ *
  * <p>Thread-safe.
  */
 final class Syncer {

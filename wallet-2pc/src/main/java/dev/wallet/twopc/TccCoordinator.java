@@ -10,6 +10,7 @@ import dev.wallet.api.WalletUnavailableException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * TC/C over the shards. One attempt: register the transaction (phase TRYING); check the accounts;
@@ -23,6 +24,10 @@ final class TccCoordinator extends GlobalCoordinator {
     static final String TRYING = "TRYING";
     static final String CONFIRMING = "CONFIRMING";
     static final String CANCELLING = "CANCELLING";
+    private static final Set<String> FROM_TRYING = Set.of(TRYING);
+    private static final Set<String> FROM_CONFIRMING = Set.of(CONFIRMING);
+    private static final Set<String> FROM_TRYING_OR_CANCELLING = Set.of(TRYING, CANCELLING);
+    private static final Set<String> FROM_CANCELLING = Set.of(CANCELLING);
 
     static final CrashPoint AFTER_BEGIN = new CrashPoint("tcc.after-begin",
             "the transaction is registered as TRYING; no branch is tried");
@@ -69,7 +74,7 @@ final class TccCoordinator extends GlobalCoordinator {
         faults.reach(AFTER_BEGIN);
         Status refusal = checkAccounts(command);
         if (refusal != null) {
-            log.finish(id, attempt, refusal, null, null);
+            log.finish(id, attempt, FROM_TRYING, refusal, null, null);
             return Outcome.of(id, refusal);
         }
         boolean confirming = false;
@@ -77,7 +82,7 @@ final class TccCoordinator extends GlobalCoordinator {
             TccBranches.TryResult source = branches.trySource(command, attempt);
             if (source == TccBranches.TryResult.INSUFFICIENT_FUNDS || source == TccBranches.TryResult.LIMIT_EXCEEDED) {
                 Status status = source == TccBranches.TryResult.LIMIT_EXCEEDED ? Status.LIMIT_EXCEEDED : Status.INSUFFICIENT_FUNDS;
-                log.finish(id, attempt, status, null, null);
+                log.finish(id, attempt, FROM_TRYING, status, null, null);
                 return Outcome.of(id, status);
             }
             if (source == TccBranches.TryResult.REFUSED) {
@@ -88,7 +93,7 @@ final class TccCoordinator extends GlobalCoordinator {
                 throw refused(id, "target");
             }
             faults.reach(AFTER_TRY_TARGET);
-            log.phase(id, attempt, CONFIRMING, TccBranches.TRIED, TccBranches.TRIED);
+            log.phase(id, attempt, FROM_TRYING, CONFIRMING, TccBranches.TRIED, TccBranches.TRIED);
             confirming = true;
             faults.reach(AFTER_CONFIRMING);
             confirm(command, attempt);
@@ -111,15 +116,16 @@ final class TccCoordinator extends GlobalCoordinator {
         faults.reach(AFTER_CONFIRM_TARGET);
         branches.confirmSource(command, attempt);
         faults.reach(AFTER_CONFIRM_SOURCE);
-        log.finish(command.transactionId(), attempt, Status.SUCCESS, TccBranches.CONFIRMED, TccBranches.CONFIRMED);
+        log.finish(command.transactionId(), attempt, FROM_CONFIRMING, Status.SUCCESS, TccBranches.CONFIRMED,
+                TccBranches.CONFIRMED);
     }
 
     private void cancel(MoneyCommand command, int attempt) throws SQLException {
-        log.phase(command.transactionId(), attempt, CANCELLING, null, null);
+        log.phase(command.transactionId(), attempt, FROM_TRYING_OR_CANCELLING, CANCELLING, null, null);
         branches.cancelSource(command, attempt);
         faults.reach(AFTER_CANCEL_SOURCE);
         branches.cancelTarget(command, attempt);
-        log.abort(command.transactionId(), attempt, TccBranches.CANCELLED, TccBranches.CANCELLED);
+        log.abort(command.transactionId(), attempt, FROM_CANCELLING, TccBranches.CANCELLED, TccBranches.CANCELLED);
     }
 
     /** Cancels after a failed try; if that fails too, the log still says TRYING and recovery cancels. */
@@ -149,7 +155,7 @@ final class TccCoordinator extends GlobalCoordinator {
             boolean targetTried = target.isPresent() && !target.get().equals(TccBranches.CANCELLED);
             if (sourceTried && targetTried) {
                 // Every try succeeded: the transaction goes forward.
-                log.phase(command.transactionId(), attempt, CONFIRMING, TccBranches.TRIED, TccBranches.TRIED);
+                log.phase(command.transactionId(), attempt, FROM_TRYING, CONFIRMING, TccBranches.TRIED, TccBranches.TRIED);
                 confirm(command, attempt);
                 return true;
             }

@@ -4,6 +4,7 @@ import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -16,7 +17,9 @@ import java.util.function.Function;
  *
  * <p>Thread-safe. Prepared transactions hold their row locks until they are decided: while the
  * coordinator is down, other transfers on those rows wait for the lock timeout and fail with a
- * retryable {@link dev.wallet.api.WalletUnavailableException} until {@link #recover()} runs.
+ * retryable {@link dev.wallet.api.WalletUnavailableException} until {@link #recover()} runs. One
+ * open wallet at a time coordinates a set of databases: opening a second one on them fails.
+ * Closing waits for the transfers under way.
  */
 public interface TwoPhaseCommitWallet extends Wallet {
 
@@ -35,18 +38,24 @@ public interface TwoPhaseCommitWallet extends Wallet {
     }
 
     /**
-     * Resolves every prepared transaction that no live coordinator thread owns: committed if the
-     * log holds its commit decision, rolled back otherwise (presumed abort); then marks finished
-     * every decision whose participants are all committed. Runs on open unless turned off.
+     * Resolves every prepared transaction of this coordinator that no transfer under way owns:
+     * committed if the log holds its commit decision, rolled back otherwise (presumed abort);
+     * then marks finished every decision none of whose participants is still prepared. Runs on
+     * open and in the background unless turned off; a transaction it cannot resolve now is
+     * counted as failed and tried again by the next pass.
      */
     RecoveryReport recover();
 
     /** Configures a two-phase-commit wallet. Not thread-safe. */
     final class Builder {
 
+        /** How often background recovery runs unless told otherwise. */
+        public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(1);
+
         private final ShardConfig config;
         private FaultInjector faults = FaultInjector.none();
-        private boolean recoverOnOpen = true;
+        private boolean automaticRecovery = true;
+        private long recoveryIntervalMillis = DEFAULT_RECOVERY_INTERVAL.toMillis();
 
         Builder(ShardConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -59,16 +68,33 @@ public interface TwoPhaseCommitWallet extends Wallet {
         }
 
         /**
-         * Whether opening runs {@link #recover()} (the default). Turning it off shows what a
-         * coordinator outage does: prepared transactions keep their locks.
+         * Whether {@link #recover()} runs by itself, on open and every {@link #recoveryInterval}
+         * (the default). Turning it off shows what a coordinator outage does: prepared
+         * transactions keep their locks until {@link #recover()} is called.
          */
-        public Builder recoverOnOpen(boolean recover) {
-            this.recoverOnOpen = recover;
+        public Builder automaticRecovery(boolean automatic) {
+            this.automaticRecovery = automatic;
             return this;
         }
 
+        /** How often background recovery runs (100 ms to 1 hour). */
+        public Builder recoveryInterval(Duration interval) {
+            long millis = Objects.requireNonNull(interval, "interval").toMillis();
+            if (millis < 100 || millis > 3_600_000) {
+                throw new IllegalArgumentException("recoveryInterval must be between 100 ms and 1 hour: " + interval);
+            }
+            this.recoveryIntervalMillis = millis;
+            return this;
+        }
+
+        /**
+         * Opens the shards, claims them for this coordinator and recovers them.
+         *
+         * @throws IllegalStateException when another open wallet coordinates these databases, or
+         *                               a PostgreSQL setting the protocol needs is off
+         */
         public TwoPhaseCommitWallet build() {
-            return TwoPhaseCoordinator.open(config, faults, recoverOnOpen);
+            return TwoPhaseCoordinator.open(config, faults, automaticRecovery, recoveryIntervalMillis);
         }
 
         /** A strategy whose deployments use {@code layout} to place their databases in their directory. */

@@ -13,6 +13,7 @@ import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.WalletClosedException;
+import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.LedgerRules;
 import java.sql.Connection;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Currency;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,6 +40,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The two-phase-commit coordinator: a stateless service over {@link Shards} whose only state of
  * its own is the decision log in the coordinator's database.
+ *
+ * <p>Which transactions are whose: {@code inFlight} holds every id this coordinator has begun to
+ * prepare and not yet seen to its end, including the decided ones whose participants would not
+ * commit ({@code stranded}: their sessions and row locks are kept until recovery commits them).
+ * Recovery, on open and in the background, resolves every prepared transaction of this
+ * coordinator that is not in flight: committed if the log holds its decision, rolled back if not.
+ * {@link CoordinatorClaim} makes sure no other wallet coordinates the same databases meanwhile.
  */
 final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
 
@@ -53,33 +62,51 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             "one participant committed, the others are still prepared");
     static final List<CrashPoint> CRASH_POINTS = List.of(AFTER_FIRST_PREPARE, AFTER_ALL_PREPARED, AFTER_DECISION,
             AFTER_FIRST_COMMIT);
+    /** Reached once the decision row is committed, before its force; tests throw here to lose the reply. */
+    static final CrashPoint DECISION_WRITTEN = new CrashPoint("2pc.decision-written",
+            "the decision row is committed; the coordinator has not heard back yet");
+    /** Reached before each participant's commit after the decision; tests throw here to make it fail. */
+    static final CrashPoint BEFORE_PARTICIPANT_COMMIT = new CrashPoint("2pc.before-participant-commit",
+            "the decision is logged; this participant is about to commit");
 
     private static final String NAME_PREFIX = "w2pc:";
     private static final int COMMIT_ATTEMPTS_MAX = 3;
+    /** How long closing waits for transfers under way. */
+    private static final long CLOSE_WAIT_MILLIS = 60_000;
+
+    /** Decided participants that did not commit: kept (sessions and row locks) until recovery commits them. */
+    private record Stranded(TransactionId id, Map<Integer, Connection> sessions, RowLocks.Held rows) {
+    }
 
     private final Shards shards;
     private final FaultInjector faults;
+    private final String namePrefix;
     private final Set<TransactionId> inFlight = ConcurrentHashMap.newKeySet();
-    /** Connections holding a decided participant that would not commit; see {@code commitDecided}. */
-    private final Set<Connection> quarantined = ConcurrentHashMap.newKeySet();
+    private final Map<TransactionId, Stranded> stranded = new ConcurrentHashMap<>();
+    private final CallGate gate = new CallGate();
+    private final Object recoveryLock = new Object();
+    private final Finisher finisher;
+    private final Recoverer recoverer;
     private volatile boolean crashed;
     private volatile boolean closed;
 
-    private final Finisher finisher;
-
-    private TwoPhaseCoordinator(Shards shards, FaultInjector faults) {
+    private TwoPhaseCoordinator(Shards shards, FaultInjector faults, long recoveryIntervalMillis) {
         this.shards = shards;
         this.faults = faults;
+        this.namePrefix = NAME_PREFIX + String.format("%016x", shards.identity().getMostSignificantBits()) + ":";
         this.finisher = new Finisher(shards, "wallet-2pc-finisher");
+        this.recoverer = recoveryIntervalMillis > 0 ? new Recoverer(this::recoverInBackground, recoveryIntervalMillis,
+                "wallet-2pc-recovery") : null;
     }
 
-    static TwoPhaseCoordinator open(ShardConfig config, FaultInjector faults, boolean recoverOnOpen) {
-        Shards shards = new Shards(config, List.of("coordinator-schema.sql"));
-        TwoPhaseCoordinator coordinator = new TwoPhaseCoordinator(shards, faults);
-        if (recoverOnOpen) {
+    static TwoPhaseCoordinator open(ShardConfig config, FaultInjector faults, boolean automaticRecovery,
+                                    long recoveryIntervalMillis) {
+        Shards shards = new Shards(config, List.of("coordinator-schema.sql"), true);
+        TwoPhaseCoordinator coordinator = new TwoPhaseCoordinator(shards, faults, automaticRecovery ? recoveryIntervalMillis : 0);
+        if (automaticRecovery) {
             try {
                 RecoveryReport report = coordinator.recover();
-                if (report.committed() + report.rolledBack() + report.finished() > 0) {
+                if (report.committed() + report.rolledBack() + report.finished() + report.failed() > 0) {
                     LOG.info("recovered {}: {}", config, report);
                 }
             } catch (RuntimeException e) {
@@ -87,6 +114,9 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                 shards.close();
                 throw e;
             }
+        }
+        if (coordinator.recoverer != null) {
+            coordinator.recoverer.start();
         }
         return coordinator;
     }
@@ -100,18 +130,20 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
         }
         Currencies.requireSupported("currency", currency);
-        checkOpen();
+        enter();
         try {
             return Rows.open(shards, account, currency);
         } catch (SQLException e) {
             throw unavailable("opening " + account, e, shards.dialect(shards.shardOf(account)));
+        } finally {
+            gate.exit();
         }
     }
 
     @Override
     public Optional<Money> balance(AccountId account) {
         Objects.requireNonNull(account, "account");
-        checkOpen();
+        enter();
         int shard = shards.shardOf(account);
         try (Connection connection = shards.connect(shard)) {
             Optional<Rows.AccountRow> row = Rows.read(connection, account);
@@ -119,6 +151,8 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             return row.map(r -> Money.of(r.currency(), r.balanceMinor()));
         } catch (SQLException e) {
             throw unavailable("reading " + account, e, shards.dialect(shard));
+        } finally {
+            gate.exit();
         }
     }
 
@@ -127,12 +161,20 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
     @Override
     public Outcome execute(MoneyCommand command) {
         Objects.requireNonNull(command, "command");
-        checkOpen();
+        enter();
+        try {
+            return executeEntered(command);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private Outcome executeEntered(MoneyCommand command) {
         TransactionId id = command.transactionId();
         int ledgerShard = shards.shardOf(id);
         TreeMap<Integer, Connection> participants = new TreeMap<>();
-        Attempt attempt = new Attempt(command, ledgerShard, participants);
-        RowLocks.Held rows = shards.lockAccounts(command.debited(), command.credited());
+        RowLocks.Held rows = shards.lockAccountsAndLedger(id, command.debited(), command.credited());
+        Attempt attempt = new Attempt(command, ledgerShard, participants, rows);
         try {
             // Connections are taken in shard order, like the locks, so that two transfers never
             // wait for each other's pool either.
@@ -146,13 +188,15 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             // its prepared transaction, which a real crash does not do.
             crash();
             throw crash;
-        } catch (SQLException e) {
-            throw attempt.abort(e);
+        } catch (SQLException | RuntimeException e) {
+            throw attempt.fail(e);
         } finally {
             for (Connection connection : participants.values()) {
                 closeQuietly(connection);
             }
-            rows.close();
+            if (!attempt.strandedRows) {
+                rows.close();
+            }
         }
     }
 
@@ -162,14 +206,19 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         private final TransactionId id;
         private final int ledgerShard;
         private final TreeMap<Integer, Connection> participants;
+        private final RowLocks.Held rows;
+        /** Participants asked to prepare (added before the request, so that a lost reply is rolled back too). */
         private final Set<Integer> prepared = new TreeSet<>();
+        private final Set<Integer> committed = new TreeSet<>();
         private boolean decided;
+        private boolean strandedRows;
 
-        Attempt(MoneyCommand command, int ledgerShard, TreeMap<Integer, Connection> participants) {
+        Attempt(MoneyCommand command, int ledgerShard, TreeMap<Integer, Connection> participants, RowLocks.Held rows) {
             this.command = command;
             this.id = command.transactionId();
             this.ledgerShard = ledgerShard;
             this.participants = participants;
+            this.rows = rows;
         }
 
         Outcome run() throws SQLException {
@@ -181,8 +230,8 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             }
             AccountId debited = command.debited();
             AccountId credited = command.credited();
-            Map<AccountId, Optional<Rows.AccountRow>> rows = lockInGlobalOrder(debited, credited);
-            Status status = decide(rows);
+            Map<AccountId, Optional<Rows.AccountRow>> accounts = lockInGlobalOrder(debited, credited);
+            Status status = decide(accounts);
             Set<Integer> writers = new TreeSet<>();
             writers.add(ledgerShard);
             if (status == Status.SUCCESS) {
@@ -198,9 +247,13 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                 if (!shards.dialect(ledgerShard).isDuplicateKey(e)) {
                     throw e;
                 }
-                // A concurrent attempt with the same id committed first: answer as a repeat.
+                // A concurrent attempt with the same id committed first: answer as a repeat,
+                // reading on the connection already held (the pool may have no other to give).
                 rollbackAll();
-                return recorded(ledgerShard, id).orElseThrow(() -> new IllegalStateException(
+                Connection ledger = participants.get(ledgerShard);
+                Optional<Rows.Recorded> recorded = Rows.recorded(ledger, id);
+                ledger.commit();
+                return recorded.orElseThrow(() -> new IllegalStateException(
                         "the ledger reported " + id + " present but does not hold it")).answer(command);
             }
             commit(writers);
@@ -214,16 +267,16 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             TreeSet<AccountId> order = new TreeSet<>(global);
             order.add(debited);
             order.add(credited);
-            Map<AccountId, Optional<Rows.AccountRow>> rows = new HashMap<>();
+            Map<AccountId, Optional<Rows.AccountRow>> locked = new HashMap<>();
             for (AccountId account : order) {
-                rows.put(account, Rows.lock(participants.get(shards.shardOf(account)), account));
+                locked.put(account, Rows.lock(participants.get(shards.shardOf(account)), account));
             }
-            return rows;
+            return locked;
         }
 
-        private Status decide(Map<AccountId, Optional<Rows.AccountRow>> rows) {
-            Optional<Rows.AccountRow> source = rows.get(command.debited());
-            Optional<Rows.AccountRow> target = rows.get(command.credited());
+        private Status decide(Map<AccountId, Optional<Rows.AccountRow>> accounts) {
+            Optional<Rows.AccountRow> source = accounts.get(command.debited());
+            Optional<Rows.AccountRow> target = accounts.get(command.credited());
             Status refusal = LedgerRules.checkAccounts(command, source.map(Rows.AccountRow::currency).orElse(null),
                     target.map(Rows.AccountRow::currency).orElse(null));
             if (refusal != null) {
@@ -253,8 +306,8 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
             inFlight.add(id);
             try {
                 for (int shard : writers) {
-                    shards.dialect(shard).prepare(participants.get(shard), name(id, shard));
                     prepared.add(shard);
+                    shards.dialect(shard).prepare(participants.get(shard), name(id, shard));
                     if (prepared.size() == 1) {
                         faults.reach(AFTER_FIRST_PREPARE);
                     }
@@ -264,38 +317,62 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                     shards.force(shard);
                 }
                 faults.reach(AFTER_ALL_PREPARED);
-                logDecision(id, writers);
+                logDecisionOrFindIt(writers);
                 decided = true;
-                try {
-                    shards.forceCoordinator();
-                } catch (WalletUnavailableException e) {
-                    // The decision may be on disk: the prepared participants must not be rolled back.
-                    quarantinePrepared();
-                    throw e;
-                }
+                shards.forceCoordinator();
                 faults.reach(AFTER_DECISION);
-                int committed = 0;
                 for (int shard : writers) {
                     commitDecided(shard);
-                    if (++committed == 1) {
+                    committed.add(shard);
+                    if (committed.size() == 1) {
                         faults.reach(AFTER_FIRST_COMMIT);
                     }
                 }
                 finisher.finished(id);
+            } catch (SQLException | RuntimeException e) {
+                if (decided && !strandedRows && !(e instanceof SimulatedCrashException)) {
+                    // Still in flight here, so recovery cannot take the participants for abandoned ones.
+                    strand();
+                }
+                throw e;
             } finally {
-                if (!crashed) {
+                if (!crashed && !strandedRows) {
                     inFlight.remove(id);
                 }
             }
         }
 
         /**
-         * Commits a participant after the decision, trying a bounded number of times. A participant
-         * that still refuses is quarantined: its connection is never closed (closing would roll the
-         * prepared transaction back against the decision) and is left for recovery.
+         * Writes the commit decision. A write whose reply was lost may have committed: the log is
+         * read again, and only a decision known to be absent lets the caller roll back. Unknown
+         * either way: every participant stays prepared for recovery, which reads the log later.
          */
+        private void logDecisionOrFindIt(Set<Integer> writers) throws SQLException {
+            try {
+                logDecision(id, writers);
+                faults.reach(DECISION_WRITTEN);
+            } catch (SQLException | RuntimeException e) {
+                if (e instanceof SimulatedCrashException crash) {
+                    throw crash;
+                }
+                Optional<Boolean> logged = decisionLogged(id);
+                if (logged.isEmpty()) {
+                    strand();
+                    throw new WalletUnavailableException("transaction " + id + " is in doubt: the commit decision may or "
+                            + "may not be logged (" + e.getMessage() + "); recovery settles it from the log, retry with the "
+                            + "same id", e);
+                }
+                if (!logged.get()) {
+                    throw e;
+                }
+                LOG.warn("the decision of {} was logged although writing it reported {}", id, e.toString());
+            }
+        }
+
+        /** Commits a participant after the decision, on its own session, a bounded number of times. */
         private void commitDecided(int shard) throws SQLException {
             Connection connection = participants.get(shard);
+            faults.reach(BEFORE_PARTICIPANT_COMMIT);
             SQLException last = null;
             for (int attempt = 1; attempt <= COMMIT_ATTEMPTS_MAX; attempt++) {
                 try {
@@ -305,52 +382,59 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                     last = e;
                 }
             }
-            participants.remove(shard);
-            quarantined.add(connection);
-            LOG.error("participant {} of decided transaction {} refused to commit {} times; left prepared for recovery",
-                    shard, id, COMMIT_ATTEMPTS_MAX, last);
             throw last;
         }
 
-        /** Keeps every prepared participant's session open for recovery instead of letting a close roll it back. */
-        private void quarantinePrepared() {
+        /**
+         * Hands the prepared, uncommitted participants over to recovery: their sessions stay open
+         * (on H2 closing one would roll its transaction back), their rows stay locked in this
+         * process, and the id stays in flight until recovery commits or rolls them back.
+         */
+        private void strand() {
+            Map<Integer, Connection> sessions = new TreeMap<>();
             for (int shard : prepared) {
-                Connection connection = participants.remove(shard);
-                if (connection != null) {
-                    quarantined.add(connection);
+                if (!committed.contains(shard)) {
+                    Connection session = participants.remove(shard);
+                    if (session != null) {
+                        sessions.put(shard, session);
+                    }
                 }
             }
-            LOG.error("transaction {} is decided but its decision could not be confirmed on disk; its prepared "
-                    + "participants are left for recovery", id);
+            strandedRows = true;
+            stranded.put(id, new Stranded(id, sessions, rows));
+            LOG.error("transaction {}: participants {} are left prepared for recovery", id, sessions.keySet());
         }
 
-        /** Undoes what can be undone and reports the failure as retryable. */
-        WalletUnavailableException abort(SQLException cause) {
-            int shard = participants.isEmpty() ? ledgerShard : participants.firstKey();
-            if (decided) {
-                // The commit decision is durable; recovery finishes what the error interrupted.
+        /**
+         * The exception to throw for a failure: once participants are stranded (after the decision,
+         * or when the decision is in doubt) nothing is rolled back; before that, everything is.
+         */
+        RuntimeException fail(Exception cause) {
+            if (strandedRows) {
+                if (!decided && cause instanceof WalletUnavailableException inDoubt) {
+                    return inDoubt;
+                }
                 return new WalletUnavailableException("transaction " + id + " is decided to commit but a participant "
                         + "could not confirm it (" + cause.getMessage() + "); recovery completes it, retry with the same id",
                         cause);
             }
             try {
                 rollbackAll();
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 cause.addSuppressed(e);
             }
-            return unavailable("transfer " + id + " was rolled back", cause, shards.dialect(shard));
+            if (cause instanceof SQLException sql) {
+                int shard = participants.isEmpty() ? ledgerShard : participants.firstKey();
+                return unavailable("transfer " + id + " was rolled back", sql, shards.dialect(shard));
+            }
+            return cause instanceof WalletException wallet ? wallet : (RuntimeException) cause;
         }
 
         private void rollbackAll() throws SQLException {
             SQLException first = null;
             for (Map.Entry<Integer, Connection> participant : participants.entrySet()) {
                 try {
-                    if (prepared.contains(participant.getKey())) {
-                        shards.dialect(participant.getKey()).rollbackPrepared(participant.getValue(),
-                                name(id, participant.getKey()));
-                    } else {
-                        participant.getValue().rollback();
-                    }
+                    rollback(participant.getKey(), participant.getValue());
                 } catch (SQLException e) {
                     if (first == null) {
                         first = e;
@@ -364,15 +448,20 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
                 throw first;
             }
         }
-    }
 
-    private Optional<Rows.Recorded> recorded(int shard, TransactionId id) {
-        try (Connection connection = shards.connect(shard)) {
-            Optional<Rows.Recorded> recorded = Rows.recorded(connection, id);
-            connection.commit();
-            return recorded;
-        } catch (SQLException e) {
-            throw unavailable("reading the ledger for " + id, e, shards.dialect(shard));
+        private void rollback(int shard, Connection connection) throws SQLException {
+            if (prepared.contains(shard)) {
+                try {
+                    shards.dialect(shard).rollbackPrepared(connection, name(id, shard));
+                    return;
+                } catch (SQLException e) {
+                    if (!shards.dialect(shard).isUnknownTransaction(e)) {
+                        throw e;
+                    }
+                    // The prepare never took effect: an ordinary rollback ends the transaction.
+                }
+            }
+            connection.rollback();
         }
     }
 
@@ -389,83 +478,14 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         }
     }
 
-    private void markFinished(TransactionId id) {
-        try (Connection log = shards.connectCoordinator();
-             PreparedStatement update = log.prepareStatement("UPDATE decisions SET finished = TRUE WHERE tx_id = ?")) {
-            update.setObject(1, id.value());
-            update.executeUpdate();
-            log.commit();
-        } catch (SQLException e) {
-            // Every participant committed; an unfinished mark only makes recovery look at it again.
-            LOG.warn("could not mark {} finished; recovery will", id, e);
+    /** Whether the log holds the decision of {@code id}; empty when the log cannot be read. */
+    private Optional<Boolean> decisionLogged(TransactionId id) {
+        try {
+            return Optional.of(decisionExists(id));
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("cannot read the decision of {}", id, e);
+            return Optional.empty();
         }
-    }
-
-    private static String name(TransactionId id, int shard) {
-        return NAME_PREFIX + id + ":" + shard;
-    }
-
-    // Recovery.
-
-    @Override
-    public RecoveryReport recover() {
-        checkOpen();
-        RecoveryReport report = new RecoveryReport(0, 0, 0);
-        for (int shard = 0; shard < shards.count(); shard++) {
-            report = report.plus(resolveInDoubt(shard));
-        }
-        return report.plus(finishDecided());
-    }
-
-    private RecoveryReport resolveInDoubt(int shard) {
-        Dialect dialect = shards.dialect(shard);
-        int committed = 0;
-        int rolledBack = 0;
-        try (Connection connection = shards.connect(shard)) {
-            for (String name : dialect.inDoubt(connection)) {
-                // A server database may list other databases' or other shards' transactions too.
-                if (!name.startsWith(NAME_PREFIX) || !Dialect.NAME.matcher(name).matches() || !name.endsWith(":" + shard)) {
-                    continue;
-                }
-                TransactionId id = new TransactionId(UUID.fromString(name.substring(NAME_PREFIX.length(), name.lastIndexOf(':'))));
-                if (inFlight.contains(id)) {
-                    continue;
-                }
-                if (decisionExists(id)) {
-                    dialect.commitInDoubt(connection, name);
-                    committed++;
-                } else {
-                    dialect.rollbackInDoubt(connection, name);
-                    rolledBack++;
-                }
-            }
-        } catch (SQLException e) {
-            throw unavailable("recovering shard " + shard, e, dialect);
-        }
-        return new RecoveryReport(committed, rolledBack, 0);
-    }
-
-    private RecoveryReport finishDecided() {
-        int finished = 0;
-        try (Connection log = shards.connectCoordinator()) {
-            List<TransactionId> unfinished = new ArrayList<>();
-            try (PreparedStatement select = log.prepareStatement("SELECT tx_id FROM decisions WHERE finished = FALSE");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    unfinished.add(new TransactionId(rows.getObject(1, UUID.class)));
-                }
-            }
-            log.commit();
-            for (TransactionId id : unfinished) {
-                if (!inFlight.contains(id)) {
-                    markFinished(id);
-                    finished++;
-                }
-            }
-        } catch (SQLException e) {
-            throw unavailable("recovering the decision log", e, shards.coordinatorDialect());
-        }
-        return new RecoveryReport(0, 0, finished);
     }
 
     private boolean decisionExists(TransactionId id) throws SQLException {
@@ -480,22 +500,213 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         }
     }
 
+    private void markFinished(TransactionId id) {
+        try (Connection log = shards.connectCoordinator();
+             PreparedStatement update = log.prepareStatement("UPDATE decisions SET finished = TRUE WHERE tx_id = ?")) {
+            update.setObject(1, id.value());
+            update.executeUpdate();
+            log.commit();
+        } catch (SQLException e) {
+            // Every participant committed; an unfinished mark only makes recovery look at it again.
+            LOG.warn("could not mark {} finished; recovery will", id, e);
+        }
+    }
+
+    private String name(TransactionId id, int shard) {
+        return namePrefix + id + ":" + shard;
+    }
+
+    /** The transaction a prepared transaction's name belongs to, if it is one of this coordinator's on {@code shard}. */
+    private Optional<TransactionId> ownTransaction(String name, int shard) {
+        if (!name.startsWith(namePrefix) || !Dialect.NAME.matcher(name).matches() || !name.endsWith(":" + shard)) {
+            return Optional.empty();
+        }
+        return Optional.of(new TransactionId(UUID.fromString(name.substring(namePrefix.length(), name.lastIndexOf(':')))));
+    }
+
+    // Recovery.
+
+    @Override
+    public RecoveryReport recover() {
+        enter();
+        try {
+            synchronized (recoveryLock) {
+                RecoveryReport report = resolveStranded();
+                Set<TransactionId> stillInDoubt = new HashSet<>();
+                for (int shard = 0; shard < shards.count(); shard++) {
+                    report = report.plus(resolveInDoubt(shard, stillInDoubt));
+                }
+                return report.plus(finishDecided(stillInDoubt));
+            }
+        } catch (SimulatedCrashException crash) {
+            crash();
+            throw crash;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** A background pass: only when the wallet is open; nothing to report. */
+    private void recoverInBackground() {
+        if (closed || crashed) {
+            return;
+        }
+        try {
+            recover();
+        } catch (WalletClosedException e) {
+            // Closed between the check and the pass.
+        }
+    }
+
+    /** Commits stranded participants from a fresh session each, then lets go of their sessions and rows. */
+    private RecoveryReport resolveStranded() {
+        int committedCount = 0;
+        int failed = 0;
+        for (Stranded entry : List.copyOf(stranded.values())) {
+            boolean decided;
+            try {
+                decided = decisionExists(entry.id());
+            } catch (SQLException e) {
+                LOG.warn("cannot read the decision of stranded transaction {}; next pass", entry.id(), e);
+                failed++;
+                continue;
+            }
+            boolean resolved = true;
+            for (Map.Entry<Integer, Connection> session : entry.sessions().entrySet()) {
+                int shard = session.getKey();
+                try {
+                    resolve(shard, name(entry.id(), shard), decided);
+                    committedCount += decided ? 1 : 0;
+                } catch (SQLException e) {
+                    LOG.warn("cannot resolve participant {} of stranded transaction {}; next pass", shard, entry.id(), e);
+                    resolved = false;
+                }
+            }
+            if (!resolved) {
+                failed++;
+                continue;
+            }
+            for (Map.Entry<Integer, Connection> session : entry.sessions().entrySet()) {
+                shards.discard(session.getKey(), session.getValue());
+            }
+            stranded.remove(entry.id());
+            entry.rows().close();
+            inFlight.remove(entry.id());
+            if (decided) {
+                finisher.finished(entry.id());
+            }
+        }
+        return new RecoveryReport(committedCount, 0, 0, failed);
+    }
+
+    /** Commits or rolls back a prepared transaction from a fresh session; one no longer prepared is done already. */
+    private void resolve(int shard, String name, boolean commit) throws SQLException {
+        Dialect dialect = shards.dialect(shard);
+        try (Connection connection = shards.connect(shard)) {
+            try {
+                if (commit) {
+                    dialect.commitInDoubt(connection, name);
+                } else {
+                    dialect.rollbackInDoubt(connection, name);
+                }
+            } catch (SQLException e) {
+                connection.rollback();
+                if (!dialect.isUnknownTransaction(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private RecoveryReport resolveInDoubt(int shard, Set<TransactionId> stillInDoubt) {
+        Dialect dialect = shards.dialect(shard);
+        int committedCount = 0;
+        int rolledBack = 0;
+        int failed = 0;
+        List<String> names;
+        try (Connection connection = shards.connect(shard)) {
+            names = dialect.inDoubt(connection);
+        } catch (SQLException e) {
+            throw unavailable("listing the prepared transactions of shard " + shard, e, dialect);
+        }
+        for (String name : names) {
+            Optional<TransactionId> own = ownTransaction(name, shard);
+            if (own.isEmpty()) {
+                // A server database may list other deployments' transactions too.
+                continue;
+            }
+            TransactionId id = own.get();
+            if (inFlight.contains(id)) {
+                stillInDoubt.add(id);
+                continue;
+            }
+            try {
+                boolean commit = decisionExists(id);
+                resolve(shard, name, commit);
+                if (commit) {
+                    committedCount++;
+                } else {
+                    rolledBack++;
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("cannot resolve prepared transaction {} on shard {}; next pass", name, shard, e);
+                stillInDoubt.add(id);
+                failed++;
+            }
+        }
+        return new RecoveryReport(committedCount, rolledBack, 0, failed);
+    }
+
+    /** Marks finished the decisions none of whose participants is still prepared. */
+    private RecoveryReport finishDecided(Set<TransactionId> stillInDoubt) {
+        int finished = 0;
+        try (Connection log = shards.connectCoordinator()) {
+            List<TransactionId> unfinished = new ArrayList<>();
+            try (PreparedStatement select = log.prepareStatement("SELECT tx_id FROM decisions WHERE finished = FALSE");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    unfinished.add(new TransactionId(rows.getObject(1, UUID.class)));
+                }
+            }
+            log.commit();
+            for (TransactionId id : unfinished) {
+                if (!inFlight.contains(id) && !stillInDoubt.contains(id)) {
+                    markFinished(id);
+                    finished++;
+                }
+            }
+        } catch (SQLException e) {
+            throw unavailable("recovering the decision log", e, shards.coordinatorDialect());
+        }
+        return new RecoveryReport(0, 0, finished, 0);
+    }
+
     // Life cycle.
+
+    private void enter() {
+        if (!gate.enter()) {
+            throw closedException();
+        }
+    }
+
+    private WalletClosedException closedException() {
+        return crashed ? new WalletClosedException("this two-phase-commit coordinator crashed (simulated); open a new one")
+                : new WalletClosedException("this two-phase-commit wallet is closed");
+    }
 
     private void crash() {
         if (!crashed) {
             crashed = true;
+            gate.closeAndAwait(0);
+            if (recoverer != null) {
+                recoverer.abandon();
+            }
             finisher.abandon();
             shards.crash();
-        }
-    }
-
-    private void checkOpen() {
-        if (crashed) {
-            throw new WalletClosedException("this two-phase-commit coordinator crashed (simulated); open a new one");
-        }
-        if (closed) {
-            throw new WalletClosedException("this two-phase-commit wallet is closed");
+            // The process is gone: its sessions died with the databases' (prepared transactions
+            // stay in doubt), and its in-process row locks with it.
+            stranded.values().forEach(entry -> entry.rows().close());
+            stranded.clear();
         }
     }
 
@@ -512,20 +723,32 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         }
     }
 
+    /**
+     * Waits for the transfers under way, stops the background threads, and hands whatever is
+     * still stranded to the next open: its sessions end without a rollback, so it stays in doubt.
+     */
     @Override
     public void close() {
-        if (!closed && !crashed) {
+        if (closed || crashed) {
             closed = true;
-            finisher.close();
-            if (quarantined.isEmpty()) {
-                shards.close();
-            } else {
-                // Closing normally would roll back decided participants; ending the sessions
-                // without a rollback leaves them in doubt for the next open's recovery to commit.
-                LOG.warn("closing with {} decided participants not committed; the next open recovers them", quarantined.size());
-                shards.crash();
-            }
+            return;
         }
         closed = true;
+        if (recoverer != null) {
+            recoverer.close();
+        }
+        if (!gate.closeAndAwait(CLOSE_WAIT_MILLIS)) {
+            LOG.warn("closing with {} calls still under way after {} ms", gate.active(), CLOSE_WAIT_MILLIS);
+        }
+        finisher.close();
+        if (!stranded.isEmpty()) {
+            LOG.warn("closing with {} decided transactions not committed; the next open recovers them", stranded.size());
+            for (Stranded entry : stranded.values()) {
+                entry.sessions().forEach(shards::discard);
+                entry.rows().close();
+            }
+            stranded.clear();
+        }
+        shards.close();
     }
 }

@@ -9,3 +9,6 @@ CREATE TABLE IF NOT EXISTS decisions (
     finished     BOOLEAN     NOT NULL
 )
 ;
+-- Recovery looks for the unfinished decisions only.
+CREATE INDEX IF NOT EXISTS decisions_unfinished ON decisions (finished)
+;

@@ -2,7 +2,8 @@
 
 -- One row per global transaction: the idempotency record of its id (the command, and once known
 -- its outcome), the attempt under way, and the phase recovery drives. TC/C also keeps each
--- branch's status here; a transaction that recovery could not finish within its bound is STUCK.
+-- branch's status here. recovery_attempts counts the recovery passes that failed on the attempt;
+-- past the bound the transaction is stuck: left for repair, and its id refused until then.
 CREATE TABLE IF NOT EXISTS global_transactions (
     tx_id             UUID        PRIMARY KEY,
     protocol          VARCHAR(4)  NOT NULL,
@@ -18,6 +19,9 @@ CREATE TABLE IF NOT EXISTS global_transactions (
     target_branch     VARCHAR(10),
     recovery_attempts INT         NOT NULL
 )
+;
+-- Recovery looks for the unfinished transactions of its protocol.
+CREATE INDEX IF NOT EXISTS global_transactions_phase ON global_transactions (protocol, phase)
 ;
 -- The saga log: every step recorded before (BEGUN) and after (DONE) it runs.
 CREATE TABLE IF NOT EXISTS saga_log (

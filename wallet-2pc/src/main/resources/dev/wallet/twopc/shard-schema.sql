@@ -37,11 +37,14 @@ CREATE TABLE IF NOT EXISTS tcc_fence (
 )
 ;
 -- Saga steps applied on this shard, committed with the step's balance change: running a step
--- twice finds its row and changes nothing.
+-- twice finds its row and changes nothing. A step that must never run any more (a credit the
+-- compensation gave up on, a debit recovery abandoned) gets its row with voided = TRUE and no
+-- balance change; a late attempt at that step then finds the row and is refused.
 CREATE TABLE IF NOT EXISTS saga_applied (
     tx_id   UUID       NOT NULL,
     attempt INT        NOT NULL,
     step    VARCHAR(8) NOT NULL,
+    voided  BOOLEAN    NOT NULL,
     PRIMARY KEY (tx_id, attempt, step)
 )
 ;

@@ -1,6 +1,7 @@
 package dev.wallet.twopc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -180,7 +181,7 @@ class CompensatingTest {
         first.close();
         // Break the protocol by hand: the target branch cancelled although the log says CONFIRMING.
         ShardConfig config = ShardConfig.h2Files(directory, 4);
-        try (Shards shards = new Shards(config, java.util.List.of("global-schema.sql"));
+        try (Shards shards = new Shards(config, java.util.List.of("global-schema.sql"), false);
              Connection connection = shards.connect(shards.shardOf(BOB));
              PreparedStatement update = connection.prepareStatement("UPDATE tcc_fence SET status = 'CANCELLED' WHERE tx_id = ?")) {
             update.setObject(1, transfer.transactionId().value());
@@ -188,15 +189,22 @@ class CompensatingTest {
             connection.commit();
         }
         try (CompensatingWallet wallet = CompensatingWallet.builder(config, CompensatingWallet.Protocol.TCC)
-                .recoverOnOpen(false).build()) {
+                .automaticRecovery(false).build()) {
+            WalletUnavailableException waiting = assertThrows(WalletUnavailableException.class, () -> wallet.transfer(transfer));
+            assertTrue(waiting.isRetryable(), "before the bound its id waits for recovery");
             for (int pass = 1; pass <= GlobalCoordinator.RECOVERY_ATTEMPTS_MAX; pass++) {
                 assertEquals(new CompensationReport(0, 0, 0), wallet.recover(), "pass " + pass + " fails and retries later");
             }
-            assertEquals(new CompensationReport(0, 0, 1), wallet.recover(), "after the bound it is STUCK");
-            assertEquals(new CompensationReport(0, 0, 0), wallet.recover(), "a STUCK transaction is left for repair");
-            WalletUnavailableException waiting = assertThrows(WalletUnavailableException.class, () -> wallet.transfer(transfer));
-            assertTrue(waiting.isRetryable());
+            assertEquals(new CompensationReport(0, 0, 1), wallet.recover(), "after the bound it is stuck");
+            TransactionStuckException stuck = assertThrows(TransactionStuckException.class, () -> wallet.transfer(transfer));
+            assertFalse(stuck.isRetryable());
+            assertEquals(transfer.transactionId(), stuck.transactionId());
             assertEquals(Status.SUCCESS, wallet.transfer(transfer(100)).status(), "other transfers go on");
+        }
+        try (CompensatingWallet reopened = CompensatingWallet.tcc(config)) {
+            // The automatic passes leave it alone; an explicit recover() tries again (and fails again).
+            assertThrows(TransactionStuckException.class, () -> reopened.transfer(transfer));
+            assertEquals(new CompensationReport(0, 0, 1), reopened.recover());
         }
     }
 }

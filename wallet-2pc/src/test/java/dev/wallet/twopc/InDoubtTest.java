@@ -19,6 +19,7 @@ import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.Partitioner;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ class InDoubtTest {
     @Test
     void coordinatorDown_preparedTransactionBlocksTheRowUntilTheLockTimeout(@TempDir Path directory) {
         Transfer interrupted = crashMidTransfer(directory, TwoPhaseCoordinator.AFTER_ALL_PREPARED);
-        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config(directory)).recoverOnOpen(false).build()) {
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config(directory)).automaticRecovery(false).build()) {
             int participants = new java.util.TreeSet<>(List.of(0, 1,
                     Partitioner.hashing(ShardConfig.DEFAULT_SHARDS).partitionOf(interrupted.transactionId()))).size();
             assertEquals(participants, inDoubt(directory).size(), "every participant stays prepared while nobody decides");
@@ -90,7 +91,7 @@ class InDoubtTest {
             assertEquals(Optional.of(Money.of(USD, 10_000)), wallet.balance(ALICE));
 
             RecoveryReport report = wallet.recover();
-            assertEquals(new RecoveryReport(0, participants, 0), report, "presumed abort: no decision, all roll back");
+            assertEquals(new RecoveryReport(0, participants, 0, 0), report, "presumed abort: no decision, all roll back");
             assertTrue(inDoubt(directory).isEmpty());
             assertEquals(Status.SUCCESS, wallet.transfer(next).status(), "the same id succeeds once the locks are gone");
             assertEquals(Outcome.of(interrupted.transactionId(), Status.SUCCESS), wallet.transfer(interrupted),
@@ -122,18 +123,21 @@ class InDoubtTest {
         }
     }
 
-    /** Names of prepared transactions on every shard, read through fresh connections. */
-    private static List<String> inDoubt(Path directory) {
-        ShardConfig config = config(directory);
+    /** Names of prepared transactions on every shard, read through fresh connections of their own. */
+    static List<String> inDoubt(Path directory) {
+        return inDoubt(config(directory));
+    }
+
+    static List<String> inDoubt(ShardConfig config) {
         List<String> names = new ArrayList<>();
-        try (Shards shards = new Shards(config, List.of("coordinator-schema.sql"))) {
-            for (int shard = 0; shard < shards.count(); shard++) {
-                try (Connection connection = shards.connect(shard)) {
-                    names.addAll(shards.dialect(shard).inDoubt(connection));
-                }
+        for (String url : config.shardUrls()) {
+            try (Connection connection = DriverManager.getConnection(config.effectiveUrl(url), config.user(),
+                    config.password())) {
+                connection.setAutoCommit(false);
+                names.addAll(Dialect.forUrl(url).inDoubt(connection));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
         return names;
     }

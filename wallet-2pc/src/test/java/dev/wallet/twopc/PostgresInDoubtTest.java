@@ -15,10 +15,17 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletUnavailableException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Currency;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,12 +71,14 @@ class PostgresInDoubtTest {
     void coordinatorDown_preparedTransactionBlocksTheRowUntilTheLockTimeout() {
         ShardConfig config = PostgresServer.freshLayout(4).withLockTimeout(Duration.ofMillis(300));
         Transfer interrupted = crashMidTransfer(config, TwoPhaseCoordinator.AFTER_ALL_PREPARED);
-        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config).recoverOnOpen(false).build()) {
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config).automaticRecovery(false).build()) {
             Transfer next = new Transfer(TransactionId.random(), ALICE, BOB, Money.of(USD, 1));
             WalletUnavailableException blocked = assertThrows(WalletUnavailableException.class, () -> wallet.transfer(next));
             assertTrue(blocked.getMessage().contains("lock"), blocked.getMessage());
+            int participants = new java.util.TreeSet<>(List.of(shardOf(config, ALICE), shardOf(config, BOB),
+                    dev.wallet.api.spi.Partitioner.hashing(config.shards()).partitionOf(interrupted.transactionId()))).size();
             RecoveryReport report = wallet.recover();
-            assertTrue(report.rolledBack() >= 2, report.toString());
+            assertEquals(new RecoveryReport(0, participants, 0, 0), report, "presumed abort: no decision, all roll back");
             assertEquals(Status.SUCCESS, wallet.transfer(next).status());
             assertEquals(Outcome.of(interrupted.transactionId(), Status.SUCCESS), wallet.transfer(interrupted));
         }
@@ -91,9 +100,72 @@ class PostgresInDoubtTest {
             assertEquals(0, total);
             boolean decided = point == TwoPhaseCoordinator.AFTER_DECISION || point == TwoPhaseCoordinator.AFTER_FIRST_COMMIT;
             assertEquals(decided ? 7_500 : 10_000, alice);
-            assertEquals(new RecoveryReport(0, 0, 0), wallet.recover(), "nothing is left in doubt");
+            assertEquals(new RecoveryReport(0, 0, 0, 0), wallet.recover(), "nothing is left in doubt");
             assertEquals(decided, wallet.transfer(interrupted).replay());
             assertEquals(Optional.of(Money.of(USD, 7_500)), wallet.balance(ALICE));
+        }
+    }
+
+    @Test
+    void walletInAnotherProcess_holdsTheCoordinatorAndASecondOneIsRefused() throws Exception {
+        ShardConfig config = PostgresServer.freshLayout(4);
+        TwoPhaseCommitWallet.open(config).close();
+        UUID identity;
+        try (Connection connection = DriverManager.getConnection(config.coordinatorUrl(), config.user(), config.password());
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT id FROM coordinator_identity")) {
+            row.next();
+            identity = row.getObject(1, UUID.class);
+        }
+        // Another process's wallet holds the claim: its session holds the advisory lock.
+        try (Connection other = DriverManager.getConnection(config.coordinatorUrl(), config.user(), config.password());
+             PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
+            lock.setLong(1, identity.getMostSignificantBits());
+            lock.execute();
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.open(config));
+            assertTrue(refused.getMessage().contains("another process"), refused.getMessage());
+        }
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(config)) {
+            assertEquals(Optional.empty(), wallet.balance(ALICE), "once that session ended the claim is free");
+        }
+    }
+
+    @Test
+    void serverWithoutFsync_isRefusedAtOpenNamingTheSetting() throws Exception {
+        ShardConfig config = PostgresServer.freshLayout(1);
+        try {
+            setFsync("off");
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.open(config));
+            assertTrue(refused.getMessage().contains("fsync = off"), refused.getMessage());
+            assertThrows(IllegalStateException.class, () -> CompensatingWallet.saga(config));
+        } finally {
+            setFsync(null);
+        }
+        TwoPhaseCommitWallet.open(config).close();
+    }
+
+    /** Sets (or, with null, resets) fsync server-wide and waits until new sessions see it. */
+    private static void setFsync(String value) throws Exception {
+        try (Connection admin = DriverManager.getConnection(PostgresServer.URL, PostgresServer.USER, PostgresServer.PASSWORD);
+             Statement statement = admin.createStatement()) {
+            admin.setAutoCommit(true);
+            statement.execute(value == null ? "ALTER SYSTEM RESET fsync" : "ALTER SYSTEM SET fsync = " + value);
+            statement.execute("SELECT pg_reload_conf()");
+        }
+        String expected = value == null ? "on" : value;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (Connection fresh = DriverManager.getConnection(PostgresServer.URL, PostgresServer.USER,
+                    PostgresServer.PASSWORD);
+                 Statement statement = fresh.createStatement();
+                 ResultSet row = statement.executeQuery("SHOW fsync")) {
+                row.next();
+                if (row.getString(1).equals(expected)) {
+                    return;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "the server did not take fsync = " + expected);
+            Thread.onSpinWait();
         }
     }
 }

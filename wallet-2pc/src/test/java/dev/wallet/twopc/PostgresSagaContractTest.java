@@ -1,0 +1,19 @@
+package dev.wallet.twopc;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+
+/**
+ * The shared contract against Saga over PostgreSQL, on the server {@code .ci/run} starts, fresh
+ * schemas per deployment. Skipped, with the reason, when no server is announced.
+ */
+@AddLifecycleHook(RequiresPostgres.class)
+class PostgresSagaContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return CompensatingWallet.Builder.strategy(CompensatingWallet.Protocol.SAGA,
+                directory -> PostgresServer.layoutFor(directory, 4));
+    }
+}

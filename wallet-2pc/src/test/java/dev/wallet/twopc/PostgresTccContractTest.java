@@ -1,0 +1,19 @@
+package dev.wallet.twopc;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+
+/**
+ * The shared contract against TC/C over PostgreSQL, on the server {@code .ci/run} starts, fresh
+ * schemas per deployment. Skipped, with the reason, when no server is announced.
+ */
+@AddLifecycleHook(RequiresPostgres.class)
+class PostgresTccContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return CompensatingWallet.Builder.strategy(CompensatingWallet.Protocol.TCC,
+                directory -> PostgresServer.layoutFor(directory, 4));
+    }
+}
