@@ -6,7 +6,7 @@ package dev.wallet.api;
  * retry either returns the original outcome (if the first attempt took effect after all) or
  * executes the command once.
  */
-public final class WalletUnavailableException extends WalletException {
+public class WalletUnavailableException extends WalletException {
 
     public WalletUnavailableException(String message) {
         super(message);

@@ -150,25 +150,25 @@ final class EventCodec {
         };
     }
 
-    private static void putCurrency(Currency currency, ByteBuffer out) {
+    static void putCurrency(Currency currency, ByteBuffer out) {
         String code = currency.getCurrencyCode();
         out.put((byte) code.charAt(0)).put((byte) code.charAt(1)).put((byte) code.charAt(2));
     }
 
-    private static Currency getCurrency(ByteBuffer in) {
+    static Currency getCurrency(ByteBuffer in) {
         byte[] code = new byte[3];
         in.get(code);
         return Currencies.parse("currency", new String(code, StandardCharsets.US_ASCII));
     }
 
-    private static void putAscii(String value, ByteBuffer out) {
+    static void putAscii(String value, ByteBuffer out) {
         out.put((byte) value.length());
         for (int i = 0; i < value.length(); i++) {
             out.put((byte) value.charAt(i));
         }
     }
 
-    private static String getAscii(ByteBuffer in) {
+    static String getAscii(ByteBuffer in) {
         int length = in.get() & 0xff;
         byte[] bytes = new byte[length];
         in.get(bytes);

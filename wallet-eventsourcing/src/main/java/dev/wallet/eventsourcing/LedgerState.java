@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Currency;
@@ -414,6 +416,45 @@ final class LedgerState {
                 EventCodec.encodeCommand(unresolved.get(entry), out.reserve(4 + EventCodec.PAYLOAD_MAX).putInt(entry));
             }
             out.finishWithChecksum();
+        }
+
+        /**
+         * A SHA-256 digest of everything this view holds (sequence, accounts, balances and the
+         * idempotency index): two replicas that applied the same commands have the same digest.
+         */
+        byte[] digest() {
+            MessageDigest sha;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java platform has SHA-256", e);
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(1 + AccountId.LENGTH_MAX + 64);
+            buffer.putLong(sequence).putInt(accountCount).putInt(entryCount);
+            for (Currency currency : currencies) {
+                buffer.put(currency.getCurrencyCode().getBytes(StandardCharsets.US_ASCII));
+            }
+            sha.update(buffer.flip());
+            for (int i = 0; i < accountCount; i++) {
+                buffer.clear();
+                EventCodec.putAscii(accountIds[i].value(), buffer);
+                buffer.putInt(accountCurrencies[i]).putLong(balances[i]);
+                sha.update(buffer.flip());
+            }
+            for (int entry = 0; entry < entryCount; entry++) {
+                int c = entry >>> CHUNK_BITS;
+                int a = entry & CHUNK_MASK;
+                buffer.clear();
+                buffer.putLong(msbs[c][a]).putLong(lsbs[c][a]).put(kinds[c][a]).put(statuses[c][a])
+                        .putInt(debited[c][a]).putInt(credited[c][a]).putLong(amounts[c][a]).putShort(entryCurrencies[c][a]);
+                sha.update(buffer.flip());
+            }
+            List<Integer> kept = new ArrayList<>(unresolved.keySet());
+            kept.sort(null);
+            for (int entry : kept) {
+                sha.update(unresolved.get(entry).toString().getBytes(StandardCharsets.UTF_8));
+            }
+            return sha.digest();
         }
 
         /** The first difference from another view, in words, or {@code null} when they are equal. */

@@ -56,6 +56,17 @@ final class SnapshotStore {
         if (Files.exists(target)) {
             return target;
         }
+        writeAtomically(frozen, target);
+        prune();
+        return target;
+    }
+
+    /**
+     * Writes {@code frozen} to {@code target} so that the name appears only once the whole file is
+     * on disk: a temporary file beside it, fsync, atomic rename, fsync of the directory.
+     */
+    static void writeAtomically(LedgerState.Frozen frozen, Path target) throws IOException {
+        Path directory = target.toAbsolutePath().getParent();
         Path temporary = directory.resolve(target.getFileName() + TEMPORARY_SUFFIX);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
@@ -63,11 +74,20 @@ final class SnapshotStore {
             channel.force(true);
         }
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(directory);
+    }
+
+    static void forceDirectory(Path directory) throws IOException {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         }
-        prune();
-        return target;
+    }
+
+    /** Reads a file written by {@link #writeAtomically}, checking its checksum. */
+    static LedgerState read(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return LedgerState.readFrom(new BlockIo.Reader(channel));
+        }
     }
 
     /** Snapshot files, oldest first. */
@@ -107,13 +127,11 @@ final class SnapshotStore {
 
     /** Reads one snapshot and checks that it covers the sequence its name says. */
     LedgerState load(Path path) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            LedgerState state = LedgerState.readFrom(new BlockIo.Reader(channel));
-            if (state.sequence() != sequenceOf(path)) {
-                throw new IllegalStateException("snapshot holds sequence " + state.sequence());
-            }
-            return state;
+        LedgerState state = read(path);
+        if (state.sequence() != sequenceOf(path)) {
+            throw new IllegalStateException("snapshot holds sequence " + state.sequence());
         }
+        return state;
     }
 
     private void prune() throws IOException {

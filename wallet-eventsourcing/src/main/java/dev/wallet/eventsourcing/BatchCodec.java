@@ -1,0 +1,180 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Status;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The bytes the replicated wallet puts in a Raft log entry, in its replies, and in its queries.
+ *
+ * <p>Log entry (little-endian), one batch of commands decided in order:
+ * <pre>
+ * uint8  format version (1)
+ * int32  item count N (1 to {@link #ITEMS_MAX})
+ * N x    uint8 item type, then
+ *        type 1 (money command): the command as {@link EventCodec#encodeCommand} writes it
+ *        type 2 (open account):  uint8 id length n, n bytes ASCII id, 3 bytes ISO 4217 code
+ * </pre>
+ * Reply to an entry: one byte per item, in order: a money command's {@link Status#code()} with bit
+ * 0x80 set for a replay; an open's {@link OpenResult} ordinal; {@link #CAPACITY_EXCEEDED} when the
+ * idempotency index had no room (nothing changed for that item).
+ *
+ * <p>Query: uint8 kind; kind 1 (balance) is followed by the account as in an open item (without
+ * currency); the reply is uint8 present, then int64 minor units and 3 bytes currency when present.
+ * Kind 2 (state) has no body; the reply is int64 applied log index, int64 event sequence and the
+ * 32-byte SHA-256 state digest.
+ */
+final class BatchCodec {
+
+    static final byte VERSION = 1;
+    static final byte MONEY = 1;
+    static final byte OPEN = 2;
+    static final byte QUERY_BALANCE = 1;
+    static final byte QUERY_STATE = 2;
+    static final byte REPLAY_BIT = (byte) 0x80;
+    static final byte CAPACITY_EXCEEDED = 0x7f;
+    static final int ITEMS_MAX = 1 << 20;
+    static final int ITEM_BYTES_MAX = 1 + EventCodec.PAYLOAD_MAX;
+
+    /** One item of a batch: a money command or an account to open. */
+    sealed interface Item permits Command, Open {
+    }
+
+    record Command(MoneyCommand command) implements Item {
+    }
+
+    record Open(AccountId account, Currency currency) implements Item {
+    }
+
+    /** The state a replica reports: where it is and a digest of everything it holds. */
+    record StateReport(long appliedIndex, long sequence, byte[] digest) {
+    }
+
+    private BatchCodec() {
+    }
+
+    static ByteBuffer encode(List<? extends Item> items) {
+        ByteBuffer out = ByteBuffer.allocate(5 + items.size() * ITEM_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(VERSION).putInt(items.size());
+        for (Item item : items) {
+            if (item instanceof Command money) {
+                out.put(MONEY);
+                EventCodec.encodeCommand(money.command(), out);
+            } else {
+                Open open = (Open) item;
+                out.put(OPEN);
+                EventCodec.putAscii(open.account().value(), out);
+                EventCodec.putCurrency(open.currency(), out);
+            }
+        }
+        return out.flip();
+    }
+
+    /**
+     * Decodes a log entry; every field is validated by the value types it rebuilds.
+     *
+     * @throws IllegalArgumentException when the bytes are not a valid entry
+     */
+    static List<Item> decode(ByteBuffer in) {
+        try {
+            in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+            byte version = in.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown batch format version " + version);
+            }
+            int count = in.getInt();
+            if (count < 1 || count > ITEMS_MAX) {
+                throw new IllegalArgumentException("batch item count out of range: " + count);
+            }
+            List<Item> items = new ArrayList<>(Math.min(count, in.remaining()));
+            for (int i = 0; i < count; i++) {
+                byte type = in.get();
+                if (type == MONEY) {
+                    items.add(new Command(EventCodec.decodeCommand(in)));
+                } else if (type == OPEN) {
+                    AccountId account = AccountId.of(EventCodec.getAscii(in));
+                    Currency currency = EventCodec.getCurrency(in);
+                    if (account.isFunding()) {
+                        throw new IllegalArgumentException("a batch opens a funding account: " + account);
+                    }
+                    Currencies.requireSupported("currency", currency);
+                    items.add(new Open(account, currency));
+                } else {
+                    throw new IllegalArgumentException("unknown batch item type " + type);
+                }
+            }
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes after the last batch item");
+            }
+            return items;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("batch entry ends inside an item", e);
+        }
+    }
+
+    static byte outcomeCode(Status status, boolean replay) {
+        return (byte) (status.code() | (replay ? REPLAY_BIT : 0));
+    }
+
+    static ByteBuffer balanceQuery(AccountId account) {
+        ByteBuffer out = ByteBuffer.allocate(2 + account.value().length());
+        out.put(QUERY_BALANCE);
+        EventCodec.putAscii(account.value(), out);
+        return out.flip();
+    }
+
+    static ByteBuffer stateQuery() {
+        return ByteBuffer.wrap(new byte[] {QUERY_STATE});
+    }
+
+    static ByteBuffer encodeBalance(Optional<Money> balance) {
+        ByteBuffer out = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        out.put((byte) (balance.isPresent() ? 1 : 0));
+        balance.ifPresent(money -> {
+            out.putLong(money.minor());
+            EventCodec.putCurrency(money.currency(), out);
+        });
+        return out.flip();
+    }
+
+    static Optional<Money> decodeBalance(ByteBuffer in) {
+        in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (in.get() == 0) {
+            return Optional.empty();
+        }
+        long minor = in.getLong();
+        return Optional.of(Money.of(EventCodec.getCurrency(in), minor));
+    }
+
+    static ByteBuffer encodeState(StateReport report) {
+        ByteBuffer out = ByteBuffer.allocate(16 + report.digest().length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(report.appliedIndex()).putLong(report.sequence()).put(report.digest());
+        return out.flip();
+    }
+
+    static StateReport decodeState(ByteBuffer in) {
+        in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        long index = in.getLong();
+        long sequence = in.getLong();
+        byte[] digest = new byte[in.remaining()];
+        in.get(digest);
+        return new StateReport(index, sequence, digest);
+    }
+
+    static AccountId decodeBalanceQuery(ByteBuffer in) {
+        in = in.slice();
+        in.get();
+        // The canonical constructor: a balance query may name a funding account.
+        return new AccountId(EventCodec.getAscii(in));
+    }
+}

@@ -1,0 +1,502 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.CrashPoint;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.FaultInjector;
+import dev.wallet.api.InvalidInputException;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.OpenResult;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.SimulatedCrashException;
+import dev.wallet.api.Status;
+import dev.wallet.api.WalletCapacityException;
+import dev.wallet.api.WalletClosedException;
+import dev.wallet.api.WalletUnavailableException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of the replicated wallet: callers' commands wait in a bounded queue; one sender
+ * thread packs up to {@code batchCommandsMax} of them into one Raft log entry and sends it to the
+ * leader asynchronously, keeping up to {@code entriesInFlightMax} entries on their way; each
+ * command's future completes when its entry is committed and applied, with the outcome the state
+ * machine decided. Ratis finds the leader and retries on leader changes; a write that no majority
+ * commits within the write timeout fails with {@link NoQuorumException}, and the Ratis client is
+ * replaced so later batches are not held behind it.
+ */
+final class RaftWallet implements ReplicatedWallet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftWallet.class);
+
+    static final CrashPoint BEFORE_SUBMIT = new CrashPoint("raft.before-submit",
+            "the client batched the command but sent nothing to the replicas");
+    static final CrashPoint AFTER_COMMIT = new CrashPoint("raft.after-commit-before-reply",
+            "a majority committed and applied the batch; the caller heard nothing");
+    static final List<CrashPoint> CRASH_POINTS = List.of(BEFORE_SUBMIT, AFTER_COMMIT);
+
+    private enum State { OPEN, CLOSED, CRASHED }
+
+    /** One caller's command (or account to open) and where its answer goes. */
+    private record Pending(BatchCodec.Item item, CompletableFuture<Object> future) {
+    }
+
+    private final RaftGroup group;
+    private final List<String> replicaIds;
+    private final ReplicatedWallet.Builder settings;
+    private final FaultInjector faults;
+    private final Runnable onClose;
+    private final RaftProperties clientProperties = new RaftProperties();
+    private final ArrayBlockingQueue<Pending> queue;
+    private final Semaphore window;
+    private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
+    private final AtomicReference<RaftClient> client = new AtomicReference<>();
+    private final AtomicLong lastWriteIndex = new AtomicLong();
+    private final Thread sender;
+    private volatile State state = State.OPEN;
+    private volatile SimulatedCrashException crash;
+
+    RaftWallet(Map<String, InetSocketAddress> peers, ReplicatedWallet.Builder settings, Runnable onClose) {
+        this.group = RaftGroup.valueOf(ReplicaServer.GROUP_ID, ReplicaServer.ReplicaSettings.raftPeers(peers));
+        this.replicaIds = peers.keySet().stream().sorted().toList();
+        this.settings = settings;
+        this.faults = settings.faults;
+        this.onClose = onClose;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity);
+        this.window = new Semaphore(settings.entriesInFlightMax);
+        RaftConfigKeys.Rpc.setType(clientProperties, SupportedRpcType.GRPC);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProperties, Math.max(100, 2 * settings.entriesInFlightMax));
+        this.sender = new Thread(this::sendLoop, "raft-wallet-sender");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    // The Wallet API.
+
+    @Override
+    public OpenResult openAccount(AccountId account, Currency currency) {
+        Objects.requireNonNull(account, "account");
+        if (account.isFunding()) {
+            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
+        }
+        Currencies.requireSupported("currency", currency);
+        return (OpenResult) await(submit(new BatchCodec.Open(account, currency)));
+    }
+
+    @Override
+    public Outcome execute(MoneyCommand command) {
+        return await(executeAsync(command));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<Outcome> executeAsync(MoneyCommand command) {
+        Objects.requireNonNull(command, "command");
+        try {
+            return (CompletableFuture<Outcome>) (CompletableFuture<?>) submit(new BatchCodec.Command(command));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        commands.forEach(command -> Objects.requireNonNull(command, "a command of the batch"));
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(commands.size());
+        for (MoneyCommand command : commands) {
+            futures.add(executeAsync(command));
+        }
+        List<Outcome> outcomes = new ArrayList<>(commands.size());
+        for (CompletableFuture<Outcome> future : futures) {
+            outcomes.add(await(future));
+        }
+        return outcomes;
+    }
+
+    @Override
+    public Optional<Money> balance(AccountId account) {
+        Objects.requireNonNull(account, "account");
+        checkOpen();
+        RaftClientReply reply = read(raft -> raft.async().sendReadOnly(message(BatchCodec.balanceQuery(account))), "the leader");
+        return BatchCodec.decodeBalance(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    }
+
+    @Override
+    public Optional<Money> staleBalance(AccountId account, String replicaId, long minIndex) {
+        Objects.requireNonNull(account, "account");
+        RaftPeerId peer = peer(replicaId);
+        if (minIndex < 0) {
+            throw new IllegalArgumentException("minIndex must not be negative: " + minIndex);
+        }
+        checkOpen();
+        RaftClientReply reply = read(raft -> raft.async().sendStaleRead(message(BatchCodec.balanceQuery(account)), minIndex, peer),
+                "replica " + replicaId);
+        return BatchCodec.decodeBalance(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    }
+
+    @Override
+    public ReplicaState replicaState(String replicaId) {
+        RaftPeerId peer = peer(replicaId);
+        checkOpen();
+        RaftClientReply reply = read(raft -> raft.async().sendStaleRead(message(BatchCodec.stateQuery()), 0, peer),
+                "replica " + replicaId);
+        return ReplicaState.of(replicaId, BatchCodec.decodeState(reply.getMessage().getContent().asReadOnlyByteBuffer()));
+    }
+
+    @Override
+    public long lastWriteIndex() {
+        return lastWriteIndex.get();
+    }
+
+    @Override
+    public List<String> replicaIds() {
+        return replicaIds;
+    }
+
+    /** Sends what is queued, waits for the entries on their way, then releases the client (and an embedded cluster). */
+    @Override
+    public void close() {
+        stateLock.writeLock().lock();
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (state == State.OPEN) {
+                state = State.CLOSED;
+            }
+        } finally {
+            stateLock.writeLock().unlock();
+        }
+        try {
+            sender.join();
+            if (!window.tryAcquire(settings.entriesInFlightMax, settings.writeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("closing with replicated entries still unanswered");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            failQueued(closedError());
+            RaftClient last = client.getAndSet(null);
+            closeQuietly(last);
+            state = State.CLOSED;
+            onClose.run();
+        }
+    }
+
+    // Sending.
+
+    private CompletableFuture<Object> submit(BatchCodec.Item item) {
+        Pending pending = new Pending(item, new CompletableFuture<>());
+        stateLock.readLock().lock();
+        try {
+            checkOpen();
+            if (!queue.offer(pending, settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new WalletUnavailableException("the replicated wallet's queue stayed full for " + settings.writeTimeout
+                        + "; the cluster is not keeping up (or has no quorum)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletUnavailableException("interrupted while waiting for room in the queue", e);
+        } finally {
+            stateLock.readLock().unlock();
+        }
+        return pending.future;
+    }
+
+    private void sendLoop() {
+        List<Pending> batch = new ArrayList<>(settings.batchCommandsMax);
+        while (true) {
+            Pending first;
+            try {
+                first = queue.poll(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (first == null) {
+                if (state != State.OPEN) {
+                    return;
+                }
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, settings.batchCommandsMax - 1);
+            List<Pending> sending = List.copyOf(batch);
+            batch.clear();
+            if (state == State.CRASHED) {
+                sending.forEach(pending -> pending.future.completeExceptionally(closedError()));
+                continue;
+            }
+            try {
+                window.acquire();
+            } catch (InterruptedException e) {
+                sending.forEach(pending -> pending.future.completeExceptionally(closedError()));
+                return;
+            }
+            try {
+                faults.reach(BEFORE_SUBMIT);
+                send(sending);
+            } catch (SimulatedCrashException simulated) {
+                window.release();
+                crashed(simulated, sending);
+            } catch (RuntimeException e) {
+                window.release();
+                fail(sending, unavailable(e, "could not send the batch"));
+            }
+        }
+    }
+
+    private void send(List<Pending> batch) {
+        List<BatchCodec.Item> items = new ArrayList<>(batch.size());
+        batch.forEach(pending -> items.add(pending.item));
+        RaftClient raft = raftClient();
+        raft.async().send(message(BatchCodec.encode(items)))
+                .orTimeout(settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((reply, error) -> {
+                    window.release();
+                    try {
+                        if (error == null && reply.isSuccess()) {
+                            faults.reach(AFTER_COMMIT);
+                            deliver(batch, reply);
+                        } else {
+                            replace(raft);
+                            fail(batch, error != null ? unavailable(error, "the batch was not committed")
+                                    : failureOf(reply));
+                        }
+                    } catch (SimulatedCrashException simulated) {
+                        crashed(simulated, batch);
+                    } catch (RuntimeException e) {
+                        fail(batch, e);
+                    }
+                });
+    }
+
+    private void deliver(List<Pending> batch, RaftClientReply reply) {
+        ByteBuffer codes = reply.getMessage().getContent().asReadOnlyByteBuffer();
+        if (codes.remaining() != batch.size()) {
+            fail(batch, new IllegalStateException("the replicas answered " + codes.remaining() + " outcomes for a batch of "
+                    + batch.size() + " (a replica of another version, or a refused entry)"));
+            return;
+        }
+        lastWriteIndex.accumulateAndGet(reply.getLogIndex(), Math::max);
+        for (Pending pending : batch) {
+            byte code = codes.get();
+            if (pending.item instanceof BatchCodec.Command command) {
+                if (code == BatchCodec.CAPACITY_EXCEEDED) {
+                    pending.future.completeExceptionally(new WalletCapacityException(
+                            "the replicated idempotency index is full; the wallet cannot take new transaction ids"));
+                } else {
+                    Status status = Status.fromCode((byte) (code & ~BatchCodec.REPLAY_BIT));
+                    var id = command.command().transactionId();
+                    pending.future.complete((code & BatchCodec.REPLAY_BIT) != 0 ? Outcome.replayOf(id, status) : Outcome.of(id, status));
+                }
+            } else {
+                pending.future.complete(OpenResult.values()[code]);
+            }
+        }
+    }
+
+    private static RuntimeException failureOf(RaftClientReply reply) {
+        if (reply.getException() instanceof StateMachineException refused) {
+            return new IllegalStateException("the replicas refused the batch: " + refused.getMessage(), refused);
+        }
+        return unavailable(reply.getException(), "the batch was not committed");
+    }
+
+    private static RuntimeException unavailable(Throwable error, String what) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RuntimeException runtime && cause instanceof dev.wallet.api.WalletException) {
+            return runtime;
+        }
+        String reason = cause instanceof TimeoutException ? "no majority answered in time" : String.valueOf(cause);
+        return new NoQuorumException(what + ": " + reason + "; retry with the same transaction id", cause);
+    }
+
+    private void fail(List<Pending> batch, RuntimeException error) {
+        batch.forEach(pending -> pending.future.completeExceptionally(error));
+    }
+
+    /** A simulated crash: this client dies like a killed process; the batch in hand fails with the crash. */
+    private void crashed(SimulatedCrashException simulated, List<Pending> batch) {
+        crash = simulated;
+        state = State.CRASHED;
+        fail(batch, simulated);
+        failQueued(closedError());
+    }
+
+    private void failQueued(RuntimeException error) {
+        List<Pending> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, error);
+    }
+
+    // Reading.
+
+    private interface ReadCall {
+        CompletableFuture<RaftClientReply> send(RaftClient raft);
+    }
+
+    /**
+     * Sends a read, retrying while the replicas have no leader yet (just started, or electing one),
+     * up to the write timeout.
+     */
+    private RaftClientReply read(ReadCall call, String from) {
+        long deadline = System.nanoTime() + settings.writeTimeout.toNanos();
+        while (true) {
+            RaftClient raft = raftClient();
+            try {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                RaftClientReply reply = call.send(raft).get(left, TimeUnit.MILLISECONDS);
+                if (reply.isSuccess()) {
+                    return reply;
+                }
+                if (!electing(reply.getException()) || System.nanoTime() > deadline) {
+                    throw new WalletUnavailableException("read from " + from + " failed: " + reply.getException(),
+                            reply.getException());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WalletUnavailableException("interrupted while reading from " + from, e);
+            } catch (ExecutionException | TimeoutException e) {
+                replace(raft);
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                if (!electing(cause) || System.nanoTime() > deadline) {
+                    throw new WalletUnavailableException("read from " + from + " failed: " + cause, cause);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WalletUnavailableException("interrupted while reading from " + from, e);
+            }
+        }
+    }
+
+    /** Whether a read failed only because the replicas have no leader yet (a start, an election). */
+    private static boolean electing(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ReadIndexException || cause instanceof LeaderNotReadyException
+                    || cause instanceof NotLeaderException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The Ratis client.
+
+    private RaftClient raftClient() {
+        RaftClient current = client.get();
+        if (current != null) {
+            return current;
+        }
+        synchronized (client) {
+            current = client.get();
+            if (current == null) {
+                long attempts = Math.max(3, settings.writeTimeout.toMillis() / 100);
+                current = RaftClient.newBuilder()
+                        .setClientId(ClientId.randomId())
+                        .setProperties(clientProperties)
+                        .setRaftGroup(group)
+                        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) Math.min(attempts, 6_000),
+                                TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                        .build();
+                client.set(current);
+            }
+            return current;
+        }
+    }
+
+    /** After a failure the ordered Ratis client fails everything behind it; later batches use a new one. */
+    private void replace(RaftClient failed) {
+        if (client.compareAndSet(failed, null)) {
+            closeQuietly(failed);
+        }
+    }
+
+    private static void closeQuietly(RaftClient raft) {
+        if (raft != null) {
+            try {
+                raft.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("closing a Ratis client", e);
+            }
+        }
+    }
+
+    // Helpers.
+
+    private RaftPeerId peer(String replicaId) {
+        Objects.requireNonNull(replicaId, "replicaId");
+        if (!replicaIds.contains(replicaId)) {
+            throw new IllegalArgumentException("no replica " + replicaId + " in " + replicaIds);
+        }
+        return RaftPeerId.valueOf(replicaId);
+    }
+
+    private void checkOpen() {
+        if (state != State.OPEN) {
+            throw closedError();
+        }
+    }
+
+    private WalletClosedException closedError() {
+        return state == State.CRASHED
+                ? new WalletClosedException("this replicated wallet crashed (simulated); open it again", crash)
+                : new WalletClosedException("this replicated wallet is closed");
+    }
+
+    private static Message message(ByteBuffer bytes) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
+    }
+}

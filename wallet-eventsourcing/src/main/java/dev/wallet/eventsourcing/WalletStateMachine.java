@@ -1,0 +1,228 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.Outcome;
+import dev.wallet.api.WalletCapacityException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The wallet's pure state machine ({@link LedgerState}) behind Raft: every replica applies the
+ * same committed batches in log order and so holds the same balances and the same idempotency
+ * index. Commands are decided by {@link LedgerState#process} exactly as on one node; the events
+ * are applied and dropped, because the Raft log of command batches is the replicated history.
+ *
+ * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}), written atomically as
+ * {@code snapshot.<term>_<index>} with an MD5 file beside it, where Ratis looks for them and from
+ * where it ships them to a replica whose log was purged. Ratis calls {@link #applyTransaction} and
+ * {@link #takeSnapshot} from one thread; queries come from others, so state is read and changed
+ * under one lock.
+ */
+final class WalletStateMachine extends BaseStateMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WalletStateMachine.class);
+    private static final Consumer<Event> APPLIED_ONLY = event -> { };
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final Object lock = new Object();
+    private LedgerState state = new LedgerState();
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        getLifeCycle().startAndTransition(this::loadNewestSnapshot);
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    /** Ratis asserts the state machine is PAUSED before it installs a snapshot; the base class never gets there. */
+    @Override
+    public void pause() {
+        if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a snapshot was installed (or on resume): load the newest snapshot and run again. */
+    @Override
+    public void reinitialize() throws IOException {
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().startAndTransition(this::loadNewestSnapshot);
+        } else {
+            loadNewestSnapshot();
+        }
+    }
+
+    private void loadNewestSnapshot() throws IOException {
+        SingleFileSnapshotInfo newest = storage.loadLatestSnapshot();
+        if (newest == null) {
+            return;
+        }
+        Path file = newest.getFile().getPath();
+        // A snapshot installed from the leader was written by Ratis; make sure it is on disk before relying on it.
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+        LedgerState loaded;
+        try {
+            loaded = SnapshotStore.read(file);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("snapshot " + file + " is unreadable: " + e.getMessage(), e);
+        }
+        synchronized (lock) {
+            state = loaded;
+            setLastAppliedTermIndex(newest.getTermIndex());
+        }
+        LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
+    }
+
+    /** Validates the batch on the leader before it enters the log: a malformed entry is refused, never replicated. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        List<BatchCodec.Item> items;
+        try {
+            items = BatchCodec.decode(request.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (RuntimeException e) {
+            throw new IOException("refused a malformed batch: " + e.getMessage(), e);
+        }
+        return TransactionContext.newBuilder()
+                .setStateMachine(this)
+                .setClientRequest(request)
+                .setStateMachineContext(items)
+                .build();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
+        LogEntryProto entry = transaction.getLogEntry();
+        List<BatchCodec.Item> items = decided(transaction, entry);
+        byte[] reply;
+        synchronized (lock) {
+            reply = items == null ? new byte[0] : apply(items);
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<BatchCodec.Item> decided(TransactionContext transaction, LogEntryProto entry) {
+        Object context = transaction.getStateMachineContext();
+        if (context instanceof List<?> items) {
+            return (List<BatchCodec.Item>) items;
+        }
+        try {
+            return BatchCodec.decode(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+        } catch (RuntimeException e) {
+            // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
+            LOG.error("{} skips log entry {}: not a valid batch ({})", getId(), entry.getIndex(), e.getMessage());
+            return null;
+        }
+    }
+
+    private byte[] apply(List<BatchCodec.Item> items) {
+        byte[] reply = new byte[items.size()];
+        for (int i = 0; i < reply.length; i++) {
+            BatchCodec.Item item = items.get(i);
+            if (item instanceof BatchCodec.Command command) {
+                try {
+                    Outcome outcome = state.process(command.command(), APPLIED_ONLY);
+                    reply[i] = BatchCodec.outcomeCode(outcome.status(), outcome.replay());
+                } catch (WalletCapacityException full) {
+                    reply[i] = BatchCodec.CAPACITY_EXCEEDED;
+                }
+            } else {
+                BatchCodec.Open open = (BatchCodec.Open) item;
+                reply[i] = (byte) state.open(open.account(), open.currency(), APPLIED_ONLY).ordinal();
+            }
+        }
+        return reply;
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        ByteBuffer query = request.getContent().asReadOnlyByteBuffer();
+        try {
+            byte kind = query.get(query.position());
+            ByteBuffer answer;
+            if (kind == BatchCodec.QUERY_BALANCE) {
+                var account = BatchCodec.decodeBalanceQuery(query);
+                synchronized (lock) {
+                    answer = BatchCodec.encodeBalance(state.balance(account));
+                }
+            } else if (kind == BatchCodec.QUERY_STATE) {
+                answer = BatchCodec.encodeState(report());
+            } else {
+                throw new IllegalArgumentException("unknown query kind " + kind);
+            }
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    BatchCodec.StateReport report() {
+        LedgerState.Frozen frozen;
+        TermIndex applied;
+        synchronized (lock) {
+            frozen = state.freeze();
+            applied = getLastAppliedTermIndex();
+        }
+        return new BatchCodec.StateReport(applied == null ? 0 : applied.getIndex(), frozen.sequence(), frozen.digest());
+    }
+
+    /**
+     * Writes the state at the last applied index as {@code snapshot.<term>_<index>}. Ratis calls
+     * it on the applying thread, so nothing is applied meanwhile; it purges the log up to the
+     * index returned.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        LedgerState.Frozen frozen;
+        TermIndex last;
+        synchronized (lock) {
+            frozen = state.freeze();
+            last = getLastAppliedTermIndex();
+        }
+        if (last == null || last.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        if (!file.exists()) {
+            SnapshotStore.writeAtomically(frozen, file.toPath());
+        }
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+        LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
+        return last.getIndex();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.wallet.eventsourcing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.Money;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import dev.wallet.api.Transfer;
+import dev.wallet.api.WalletUnavailableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failover, quorum loss, rejoin and snapshot catch-up of a three-replica cluster in this JVM. */
+class ReplicatedClusterTest {
+
+    private static final int ACCOUNTS = 10;
+
+    @Test
+    void leaderLossWhileStreaming_newLeaderTakesOver_nothingAcknowledgedIsLost(@TempDir Path directory) throws Exception {
+        ClusterHarness.run(directory, settings -> settings.batchCommandsMax(64), (cluster, wallet) -> {
+            Ledger.fund(wallet, ACCOUNTS);
+            String oldLeader = ClusterHarness.awaitLeader(cluster);
+            Map<Transfer, Outcome> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+            AtomicBoolean streaming = new AtomicBoolean(true);
+            AtomicInteger retried = new AtomicInteger();
+            CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
+                Random random = new Random(61);
+                try {
+                    while (streaming.get()) {
+                        List<Transfer> window = new ArrayList<>();
+                        List<CompletableFuture<Outcome>> answers = new ArrayList<>();
+                        for (int i = 0; i < 100; i++) {
+                            Transfer transfer = Ledger.transfer(random, ACCOUNTS);
+                            window.add(transfer);
+                            answers.add(wallet.transferAsync(transfer));
+                        }
+                        for (int i = 0; i < window.size(); i++) {
+                            Outcome outcome;
+                            try {
+                                outcome = answers.get(i).join();
+                            } catch (CompletionException e) {
+                                if (!(e.getCause() instanceof WalletUnavailableException)) {
+                                    throw e;
+                                }
+                                retried.incrementAndGet();
+                                outcome = ClusterHarness.executeRetrying(wallet, window.get(i));
+                            }
+                            acknowledged.put(window.get(i), outcome);
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            ClusterHarness.await("2,000 acknowledgements", () -> acknowledged.size() >= 2_000 || stream.isDone());
+            cluster.stop(oldLeader);
+            int atLoss = acknowledged.size();
+            String newLeader = ClusterHarness.awaitLeader(cluster);
+            ClusterHarness.await("2,000 more acknowledgements under the new leader",
+                    () -> acknowledged.size() >= atLoss + 2_000 || stream.isDone());
+            streaming.set(false);
+            stream.join();
+            assertNotEquals(oldLeader, newLeader);
+
+            cluster.start(oldLeader);
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+            List<Transfer> sent = List.copyOf(acknowledged.keySet());
+            List<Outcome> again = wallet.executeBatch(sent);
+            for (int i = 0; i < sent.size(); i++) {
+                assertEquals(Outcome.replayOf(sent.get(i).transactionId(), acknowledged.get(sent.get(i)).status()), again.get(i),
+                        "an acknowledged transfer is in the replicated idempotency index");
+            }
+            assertEquals(0, Ledger.total(wallet, ACCOUNTS), "money is conserved");
+            System.out.printf("leader %s stopped after %d acknowledgements; %s took over; %d acknowledged in all, "
+                    + "%d calls retried during the change%n", oldLeader, atLoss, newLeader, acknowledged.size(), retried.get());
+        });
+    }
+
+    @Test
+    void minorityLossKeepsWriting_majorityLossFailsTyped_nothingHalfAppliedWhenQuorumReturns(@TempDir Path directory)
+            throws Exception {
+        ClusterHarness.run(directory, settings -> settings.writeTimeout(Duration.ofSeconds(2)), (cluster, wallet) -> {
+            Ledger.fund(wallet, ACCOUNTS);
+            Map<AccountId, Long> expected = new HashMap<>();
+            for (int i = 0; i < ACCOUNTS; i++) {
+                expected.put(Ledger.account(i), 1_000_000L);
+            }
+            Random random = new Random(67);
+            String leader = ClusterHarness.awaitLeader(cluster);
+            List<String> followers = cluster.replicaIds().stream().filter(id -> !id.equals(leader)).toList();
+
+            cluster.stop(followers.get(0));
+            for (int i = 0; i < 50; i++) {
+                Transfer transfer = Ledger.transfer(random, ACCOUNTS);
+                record(expected, wallet.execute(transfer), transfer);
+            }
+            List<Transfer> stepOne = Stream.generate(() -> Ledger.transfer(random, ACCOUNTS)).limit(50).toList();
+            wallet.executeBatch(stepOne).forEach(outcome -> assertEquals(Status.SUCCESS, outcome.status()));
+            stepOne.forEach(transfer -> record(expected, Outcome.of(transfer.transactionId(), Status.SUCCESS), transfer));
+
+            cluster.stop(followers.get(1));
+            List<Transfer> unconfirmed = Stream.generate(() -> Ledger.transfer(random, ACCOUNTS)).limit(200).toList();
+            long started = System.nanoTime();
+            List<CompletableFuture<Outcome>> answers = unconfirmed.stream().map(wallet::transferAsync).toList();
+            for (CompletableFuture<Outcome> answer : answers) {
+                CompletionException failure = assertThrows(CompletionException.class, answer::join, "no write without a majority");
+                assertTrue(failure.getCause() instanceof NoQuorumException, () -> "typed error: " + failure.getCause());
+            }
+            long failedAfterMillis = (System.nanoTime() - started) / 1_000_000;
+            assertThrows(NoQuorumException.class, () -> wallet.execute(unconfirmed.get(0)));
+            assertThrows(WalletUnavailableException.class, () -> wallet.balance(Ledger.account(0)),
+                    "a linearizable read needs a majority too");
+
+            cluster.start(followers.get(0));
+            cluster.start(followers.get(1));
+            ClusterHarness.awaitLeader(cluster);
+            for (Transfer transfer : unconfirmed) {
+                Outcome outcome = ClusterHarness.executeRetrying(wallet, transfer);
+                record(expected, outcome, transfer);
+            }
+            for (Map.Entry<AccountId, Long> account : expected.entrySet()) {
+                assertEquals(Optional.of(Money.of(Ledger.USD, account.getValue())), wallet.balance(account.getKey()),
+                        "each unconfirmed transfer moved both legs or neither: " + account.getKey());
+            }
+            assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+            System.out.printf("without a majority, 200 writes failed with NoQuorumException after %d ms (write timeout 2 s)%n",
+                    failedAfterMillis);
+        });
+    }
+
+    private static void record(Map<AccountId, Long> expected, Outcome outcome, Transfer transfer) {
+        if (outcome.status() == Status.SUCCESS) {
+            expected.merge(transfer.source(), -transfer.amount().minor(), Long::sum);
+            expected.merge(transfer.target(), transfer.amount().minor(), Long::sum);
+        }
+    }
+
+    @Test
+    void replicaRestartedFromItsStorageRejoins_andOneWhoseLogWasPurgedCatchesUpBySnapshot(@TempDir Path directory)
+            throws Exception {
+        ClusterHarness.run(directory, settings -> settings.batchCommandsMax(4).snapshotEveryEntries(16).logSegmentBytes(16 << 10), (cluster, wallet) -> {
+            Ledger.fund(wallet, ACCOUNTS);
+            Random random = new Random(71);
+            String leader = ClusterHarness.awaitLeader(cluster);
+            String lagging = cluster.replicaIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+
+            cluster.stop(lagging);
+            cluster.start(lagging);
+            Ledger.transfers(wallet, random, ACCOUNTS, 20);
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+
+            long indexWhenStopped = cluster.state(lagging).appliedIndex();
+            cluster.stop(lagging);
+            for (int round = 0; round < 40; round++) {
+                wallet.executeBatch(Stream.generate(() -> Ledger.transfer(random, ACCOUNTS)).limit(16).toList());
+            }
+            String current = ClusterHarness.awaitLeader(cluster);
+            ClusterHarness.await("the leader purging its log past the stopped replica",
+                    () -> cluster.logStartIndex(current) > indexWhenStopped + 1);
+            cluster.start(lagging);
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+            try (Stream<Path> files = Files.list(cluster.replicaDirectory(lagging).resolve(ReplicaServer.GROUP_ID.getUuid().toString())
+                    .resolve("sm"))) {
+                assertFalse(files.filter(file -> file.getFileName().toString().matches("snapshot\\.\\d+_\\d+")).toList().isEmpty(),
+                        "the lagging replica holds an installed snapshot");
+            }
+            assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+        });
+    }
+}

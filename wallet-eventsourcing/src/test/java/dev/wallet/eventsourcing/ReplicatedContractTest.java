@@ -1,0 +1,18 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+import net.jqwik.api.PropertyDefaults;
+
+/**
+ * The shared contract against a three-replica cluster in this JVM. Every try starts a cluster in a
+ * fresh directory (about a second), so the default number of tries is lower than the module's.
+ */
+@PropertyDefaults(tries = 12)
+class ReplicatedContractTest implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return new ReplicatedStrategy(ReplicatedWallet.embedded(java.nio.file.Path.of(".")));
+    }
+}
