@@ -1,0 +1,101 @@
+package dev.wallet.examples;
+
+import dev.wallet.eventsourcing.EmbeddedCluster;
+import dev.wallet.eventsourcing.ReplicatedWallet;
+import dev.wallet.examples.bench.LoadRun;
+import dev.wallet.examples.bench.Workload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Replicated transfers/s and acknowledgement latency of the Raft strategy: three replicas in this
+ * JVM, each forcing its log to disk, for a range of commands per log entry.
+ *
+ * <pre>
+ * MAVEN_OPTS="-Xmx8g" mvn -q -pl wallet-examples -am -DskipTests compile exec:java \
+ *     -Dexec.mainClass=dev.wallet.examples.ReplicatedBenchmark -Dexec.args="--runs 3"
+ * </pre>
+ *
+ * Every measurement starts a fresh cluster in a temporary directory, opens and funds the
+ * workload's accounts, runs a warm-up, then {@code --runs} measured runs of {@code --seconds}
+ * each; the median run is printed. Options: {@code --dir}, {@code --runs} (3), {@code --seconds}
+ * (4), {@code --warmup} (4), {@code --mode} (the load: {@code batch:8000} from each of
+ * {@code --threads} (2) threads), {@code --sizes} (commands per entry, default
+ * 128,1024,2048,4096,8192).
+ */
+public final class ReplicatedBenchmark {
+
+    private ReplicatedBenchmark() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = new Args(argv, Set.of("dir", "runs", "seconds", "warmup", "mode", "threads", "sizes", "accounts"));
+        Path root = args.get("dir", null) == null ? Files.createTempDirectory("wallet-raft-bench-")
+                : Files.createDirectories(Path.of(args.get("dir", null)));
+        int runs = args.intValue("runs", 3);
+        double seconds = args.doubleValue("seconds", 4);
+        double warmup = args.doubleValue("warmup", 4);
+        String mode = args.get("mode", "batch:8000");
+        int threads = args.intValue("threads", 2);
+        int accounts = args.intValue("accounts", 100_000);
+        List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192");
+        System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20, root);
+        System.out.printf(Locale.ROOT, "Replicated transfers (3 replicas, durable logs), uniform over %,d accounts, %s from %d "
+                + "threads, median of %d runs of %.0f s after a %.0f s warm-up:%n", accounts, mode, threads, runs, seconds, warmup);
+        System.out.printf(Locale.ROOT, "%-18s %14s %14s %10s %10s%n", "commands/entry", "transfers/s", "entries/s", "p50 ms",
+                "p99 ms");
+        try {
+            for (String size : sizes) {
+                measure(root, Integer.parseInt(size.trim()), Workload.uniform(accounts), mode, threads, runs, seconds, warmup);
+            }
+        } finally {
+            Benchmark.deleteRecursively(root);
+        }
+    }
+
+    private static void measure(Path root, int batch, Workload workload, String mode, int threads, int runs, double seconds,
+                                double warmup) throws Exception {
+        Path directory = Files.createTempDirectory(root, "cluster-");
+        try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).batchCommandsMax(batch).start()) {
+            ReplicatedWallet wallet = cluster.wallet();
+            workload.setUp(wallet);
+            String effectiveMode = batch == 1 && mode.startsWith("batch") ? "async:64" : mode;
+            LoadRun.run(wallet, workload, effectiveMode, threads, warmup, 99);
+            List<LoadRun.Result> results = new ArrayList<>();
+            List<Long> entries = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                long before = wallet.lastWriteIndex();
+                LoadRun.Result result = LoadRun.run(wallet, workload, effectiveMode, threads, seconds, i);
+                results.add(result);
+                entries.add(wallet.lastWriteIndex() - before);
+            }
+            if (workload.conservationSum(wallet) != 0) {
+                throw new IllegalStateException("money not conserved");
+            }
+            int median = medianIndex(results);
+            LoadRun.Result result = results.get(median);
+            System.out.printf(Locale.ROOT, "%-18s %,14.0f %,14.0f %10.2f %10.2f   (runs: %s)%n",
+                    batch + (effectiveMode.equals(mode) ? "" : " (" + effectiveMode + ")"), result.transfersPerSecond(),
+                    entries.get(median) / result.seconds(), result.percentileMicros(50) / 1000, result.percentileMicros(99) / 1000,
+                    results.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.transfersPerSecond())).toList());
+        } finally {
+            Benchmark.deleteRecursively(directory);
+        }
+    }
+
+    private static int medianIndex(List<LoadRun.Result> results) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble(i -> results.get(i).transfersPerSecond()));
+        return order.get(order.size() / 2);
+    }
+}
