@@ -105,20 +105,35 @@ public interface WalletContract {
         Random random = new Random(seed);
         try (ContractRun run = ContractRun.start(strategy())) {
             fundPool(run, random);
-            MoneyCommand repeated = CrashScenario.randomCommand(random, run.model, ContractRun.POOL);
-            if (random.nextInt(3) == 0) {
-                // A failing command is pinned to its id just like a successful one.
-                repeated = new Transfer(repeated.transactionId(), ContractRun.POOL.get(0), ContractRun.POOL.get(1),
-                        Money.of(ContractRun.USD, run.model.balance(ContractRun.POOL.get(0)) + 1));
+            AccountId a0 = ContractRun.POOL.get(0);
+            AccountId a1 = ContractRun.POOL.get(1);
+            // Every try repeats three commands, interleaved: a random one, a transfer that must
+            // succeed, and one that must fail for want of funds (a failing command is pinned to
+            // its id just like a successful one). Each kind is covered in every try by construction.
+            List<MoneyCommand> repeated = new ArrayList<>();
+            List<Outcome> firsts = new ArrayList<>();
+            repeated.add(CrashScenario.randomCommand(random, run.model, ContractRun.POOL));
+            firsts.add(run.execute(repeated.get(0)));
+            repeated.add(new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), a0, a1,
+                    Money.of(ContractRun.USD, 1 + random.nextInt((int) Math.min(Integer.MAX_VALUE - 1, run.model.balance(a0))))));
+            firsts.add(run.execute(repeated.get(1)));
+            assertEquals(Status.SUCCESS, firsts.get(1).status(), () -> "a covered transfer: " + repeated.get(1));
+            repeated.add(new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), a0, a1,
+                    Money.of(ContractRun.USD, run.model.balance(a0) + 1)));
+            firsts.add(run.execute(repeated.get(2)));
+            assertEquals(Status.INSUFFICIENT_FUNDS, firsts.get(2).status(), () -> "an uncovered transfer: " + repeated.get(2));
+            for (Outcome first : firsts) {
+                assertFalse(first.replay(), "the first execution is not a replay");
+                Statistics.label("repeated command").collect(first.status());
             }
-            Outcome first = run.execute(repeated);
-            assertFalse(first.replay(), "the first execution is not a replay");
-            Statistics.label("repeated command").collect(first.status());
             for (int i = 1; i < times; i++) {
-                run.execute(CrashScenario.randomCommand(random, run.model, ContractRun.POOL));
-                Outcome again = run.execute(repeated);
-                assertEquals(Outcome.replayOf(repeated.transactionId(), first.status()), again,
-                        "repeat " + i + " of " + repeated);
+                for (int k = 0; k < repeated.size(); k++) {
+                    run.execute(CrashScenario.randomCommand(random, run.model, ContractRun.POOL));
+                    MoneyCommand command = repeated.get(k);
+                    Outcome again = run.execute(command);
+                    assertEquals(Outcome.replayOf(command.transactionId(), firsts.get(k).status()), again,
+                            "repeat " + i + " of " + command);
+                }
             }
             run.checkBalancesMatchModel();
             run.checkConservation();
