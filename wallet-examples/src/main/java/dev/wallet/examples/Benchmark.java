@@ -4,6 +4,7 @@ import dev.wallet.api.Deployment;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
 import dev.wallet.api.WalletStrategy;
+import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Transfers/s and latency percentiles of a strategy, as a command (never a timed test):
@@ -88,18 +88,7 @@ public final class Benchmark {
             }
             return result;
         } finally {
-            deleteRecursively(directory);
-        }
-    }
-
-    static void deleteRecursively(Path directory) throws Exception {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+            Directories.deleteRecursively(directory);
         }
     }
 }

@@ -3,19 +3,18 @@ package dev.wallet.examples;
 import dev.wallet.api.AccountId;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Deployment;
-import dev.wallet.api.Deposit;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
-import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.TransferRequest;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
 import dev.wallet.api.WalletStrategy;
+import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;
+import dev.wallet.examples.compare.GuaranteeProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -29,7 +28,7 @@ import java.util.Set;
  *
  * <pre>mvn -q -pl wallet-examples -am -DskipTests compile exec:java</pre>
  *
- * Options: {@code --strategy NAME} (default {@code memory}), {@code --accounts N},
+ * Options: {@code --strategy NAME} (default {@code event-sourcing}), {@code --accounts N},
  * {@code --threads N}, {@code --seconds S}.
  */
 public final class Demo {
@@ -39,9 +38,9 @@ public final class Demo {
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv, Set.of("strategy", "accounts", "threads", "seconds"));
-        WalletStrategy strategy = WalletStrategies.named(args.get("strategy", "memory"));
+        WalletStrategy strategy = WalletStrategies.named(args.get("strategy", "event-sourcing"));
         Workload workload = Workload.uniform(args.intValue("accounts", 10_000));
-        int threads = args.intValue("threads", 2);
+        int threads = args.intValue("threads", 16);
         double seconds = args.doubleValue("seconds", 2);
         System.out.println("Strategy: " + strategy.name() + " - " + strategy.summary());
         System.out.println("Available strategies: " + WalletStrategies.all().stream().map(WalletStrategy::name).toList());
@@ -63,9 +62,11 @@ public final class Demo {
             System.out.println("Conservation: sum of all USD balances, funding included = " + sum + (sum == 0 ? " (held)" : " (BROKEN)"));
             showIdempotencyAndBadInput(wallet, workload);
         } finally {
-            Benchmark.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         }
         showCrashes(strategy);
+        System.out.println("Next: -Dexec.args=\"--strategy memory\" shows a crash losing money; "
+                + "-Dexec.mainClass=dev.wallet.examples.Compare runs every strategy side by side.");
     }
 
     private static void showIdempotencyAndBadInput(Wallet wallet, Workload workload) {
@@ -85,33 +86,12 @@ public final class Demo {
         }
     }
 
-    private static void showCrashes(WalletStrategy strategy) throws Exception {
-        AccountId alice = AccountId.of("alice");
-        AccountId bob = AccountId.of("bob");
+    private static void showCrashes(WalletStrategy strategy) {
         for (CrashPoint point : strategy.crashPoints()) {
-            Path directory = Files.createTempDirectory("wallet-demo-crash-");
-            try (Deployment deployment = strategy.deploy(directory)) {
-                FaultInjector faults = FaultInjector.create();
-                Wallet wallet = deployment.open(faults);
-                wallet.openAccount(alice, Workload.USD);
-                wallet.openAccount(bob, Workload.USD);
-                wallet.deposit(new Deposit(TransactionId.random(), alice, Money.of(Workload.USD, 10_000)));
-                faults.arm(point);
-                try {
-                    wallet.transfer(new Transfer(TransactionId.random(), alice, bob, Money.of(Workload.USD, 2_500)));
-                } catch (SimulatedCrashException expected) {
-                    // the process "died" here
-                }
-                wallet.close();
-                try (Wallet recovered = deployment.open()) {
-                    long sum = recovered.balance(alice).orElseThrow().minor() + recovered.balance(bob).orElseThrow().minor()
-                            + recovered.balance(AccountId.funding(Workload.USD)).orElseThrow().minor();
-                    System.out.printf("Crash at %-24s -> %s%n", point.name(), sum == 0 ? "money conserved"
-                            : "money lost: " + Money.of(Workload.USD, -sum) + " (" + point.description() + ")");
-                }
-            } finally {
-                Benchmark.deleteRecursively(directory);
-            }
+            GuaranteeProbe.CrashResult crash = GuaranteeProbe.crash(strategy, point, point.name().hashCode());
+            System.out.printf("Crash at %-34s -> %s, %d/%d acknowledged transfers kept%n", point.name(),
+                    crash.conserved() ? "money conserved" : "money " + crash.verdict() + " (" + point.description() + ")",
+                    crash.present(), crash.acknowledged());
         }
     }
 }

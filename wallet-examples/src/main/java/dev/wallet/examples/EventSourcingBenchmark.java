@@ -4,6 +4,7 @@ import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.eventsourcing.EventSourcedWallet;
 import dev.wallet.eventsourcing.RecoveryReport;
+import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;
 import java.lang.management.ManagementFactory;
@@ -67,7 +68,7 @@ public final class EventSourcingBenchmark {
                 memory(root);
             }
         } finally {
-            Benchmark.deleteRecursively(root);
+            Directories.deleteRecursively(root);
         }
     }
 
@@ -104,7 +105,7 @@ public final class EventSourcingBenchmark {
             }
             return result;
         } finally {
-            Benchmark.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         }
     }
 
@@ -153,7 +154,7 @@ public final class EventSourcingBenchmark {
         RecoveryReport warm = reopen(directory);
         System.out.printf(Locale.ROOT, "  recovery with that snapshot: %,d ms (snapshot at %,d, replayed %,d events)%n",
                 warm.elapsedMillis(), warm.snapshotSequence(), warm.eventsReplayed());
-        Benchmark.deleteRecursively(directory);
+        Directories.deleteRecursively(directory);
     }
 
     private static RecoveryReport reopen(Path directory) {
@@ -202,7 +203,7 @@ public final class EventSourcingBenchmark {
                     + " index's own accounting%n", (double) (afterIds - afterAccounts) / ids, ids + workload.accounts(),
                     wallet.idIndexBytesPerId());
         } finally {
-            Benchmark.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.wallet.examples;
 
 import dev.wallet.eventsourcing.EmbeddedCluster;
 import dev.wallet.eventsourcing.ReplicatedWallet;
+import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ public final class ReplicatedBenchmark {
                 measure(root, Integer.parseInt(size.trim()), Workload.uniform(accounts), mode, threads, runs, seconds, warmup);
             }
         } finally {
-            Benchmark.deleteRecursively(root);
+            Directories.deleteRecursively(root);
         }
     }
 
@@ -86,7 +87,7 @@ public final class ReplicatedBenchmark {
                     entries.get(median) / result.seconds(), result.percentileMicros(50) / 1000, result.percentileMicros(99) / 1000,
                     results.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.transfersPerSecond())).toList());
         } finally {
-            Benchmark.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         }
     }
 

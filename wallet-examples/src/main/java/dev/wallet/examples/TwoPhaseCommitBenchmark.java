@@ -8,6 +8,7 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.spi.Partitioner;
+import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.JdbcBaselines;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.TransferSource;
@@ -117,7 +118,7 @@ public final class TwoPhaseCommitBenchmark {
             }
             print(results, threads);
         } finally {
-            Benchmark.deleteRecursively(root);
+            Directories.deleteRecursively(root);
         }
     }
 

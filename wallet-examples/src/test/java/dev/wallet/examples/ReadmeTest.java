@@ -1,13 +1,17 @@
 package dev.wallet.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.WalletStrategies;
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.examples.compare.ComparisonReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +25,20 @@ class ReadmeTest {
         String readme = Files.readString(ROOT.resolve("README.md"));
         String table = GuaranteeTable.markdown(WalletStrategies.all());
         assertTrue(readme.contains(table), "README.md must contain the table printed by GuaranteeTable:\n" + table);
+    }
+
+    @Test
+    void readme_showsTheComparisonCommandAndASampleOfItsTable() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        assertTrue(readme.contains("exec:java -Dexec.mainClass=dev.wallet.examples.Compare\n"), "the comparison command");
+        String header = new ComparisonReport("", List.of()).markdown();
+        assertTrue(readme.contains(header), "README.md must show a table as Compare prints it:\n" + header);
+        List<String> rows = readme.substring(readme.indexOf(header) + header.length()).lines()
+                .takeWhile(line -> line.startsWith("| `")).toList();
+        List<String> shown = rows.stream().map(row -> row.substring(3, row.indexOf('`', 3))).toList();
+        assertEquals(WalletStrategies.all().stream().map(WalletStrategy::name).toList(), shown,
+                "the sample covers every strategy");
+        assertTrue(Files.exists(ROOT.resolve("docs/comparison.svg")), "the sample chart the README shows");
     }
 
     @Test
@@ -76,7 +94,15 @@ class ReadmeTest {
     @Test
     void demo_runsEndToEndOnTheDefaultStrategy() throws Exception {
         String printed = captureOutput(() -> Demo.main(new String[] {"--accounts", "100", "--seconds", "0.2"}));
+        assertTrue(printed.contains("Strategy: event-sourcing"), printed);
         assertTrue(printed.contains("(held)"), printed);
-        assertTrue(printed.contains("money lost"), "the demo shows the in-memory strategy losing money: " + printed);
+        assertTrue(printed.contains("money conserved") && !printed.contains("money broken"),
+                "the default strategy keeps money through every crash: " + printed);
+    }
+
+    @Test
+    void demo_showsTheInMemoryStrategyLosingMoney() throws Exception {
+        String printed = captureOutput(() -> Demo.main(new String[] {"--strategy", "memory", "--accounts", "100", "--seconds", "0.2"}));
+        assertTrue(printed.contains("money broken"), "the demo shows the in-memory strategy losing money: " + printed);
     }
 }
