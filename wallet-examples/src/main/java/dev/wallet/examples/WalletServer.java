@@ -39,12 +39,17 @@ public final class WalletServer {
         int threads = args.intValue("threads", 16);
         Files.createDirectories(data);
         Deployment deployment = strategy.deploy(data);
-        Wallet wallet = deployment.open();
+        Wallet wallet;
         WalletHttpServer server;
         try {
-            server = WalletHttpServer.start(wallet, address, threads);
-        } catch (Exception e) {
-            wallet.close();
+            wallet = deployment.open();
+            try {
+                server = WalletHttpServer.start(wallet, address, threads);
+            } catch (Exception | Error e) {
+                wallet.close();
+                throw e;
+            }
+        } catch (Exception | Error e) {
             deployment.close();
             throw e;
         }

@@ -49,15 +49,27 @@ public record ComparisonReport(String title, List<StrategyResult> results) {
         if (points == 0) {
             return "no crash points";
         }
+        String unreached = r.notReached() == 0 ? "" : ", " + r.notReached() + " not reached";
+        long reached = points - r.notReached();
         if (r.atomicUnderCrash()) {
-            return "held at " + points + "/" + points + " crash points";
+            return "held at " + reached + "/" + points + " crash points" + unreached;
         }
-        long broken = points - r.crashPointsHeld();
-        return "**broken** at " + broken + "/" + points + " crash points (" + signed(r.moneyGapMinor()) + ")";
+        if (reached == 0) {
+            return "not measured: no crash point reached";
+        }
+        long broken = reached - r.crashPointsHeld();
+        return "**broken** at " + broken + "/" + points + " crash points (" + damage(r) + ")" + unreached;
     }
 
-    private static String signed(long gapMinor) {
-        return (gapMinor < 0 ? "lost " : "created ") + Money.of(GuaranteeProbe.USD, Math.abs(gapMinor));
+    private static String damage(StrategyResult r) {
+        List<String> parts = new ArrayList<>();
+        if (r.moneyLostMinor() < 0) {
+            parts.add("lost " + Money.of(GuaranteeProbe.USD, -r.moneyLostMinor()));
+        }
+        if (r.moneyCreatedMinor() > 0) {
+            parts.add("created " + Money.of(GuaranteeProbe.USD, r.moneyCreatedMinor()));
+        }
+        return String.join(", ", parts);
     }
 
     /** A latency for people: {@code 12.3 us} or {@code 4.5 ms}. */
@@ -73,12 +85,13 @@ public record ComparisonReport(String title, List<StrategyResult> results) {
 
     public String csv() {
         StringBuilder out = new StringBuilder("strategy,transfers_per_s,p50_us,p99_us,crash_points,crash_points_conserved,"
-                + "money_gap_minor_usd,acknowledged_before_crash,present_after_crash,acknowledged_before_restart,"
+                + "crash_points_not_reached,money_lost_minor_usd,money_created_minor_usd,acknowledged_before_crash,present_after_crash,acknowledged_before_restart,"
                 + "present_after_restart,balances_intact_after_restart,history_offered,history_replayable\n");
         for (StrategyResult r : results) {
             out.append(String.join(",", r.strategy(), String.format(Locale.ROOT, "%.0f", r.transfersPerSecond()),
                     String.format(Locale.ROOT, "%.1f", r.p50Micros()), String.format(Locale.ROOT, "%.1f", r.p99Micros()),
-                    Integer.toString(r.crashes().size()), Long.toString(r.crashPointsHeld()), Long.toString(r.moneyGapMinor()),
+                    Integer.toString(r.crashes().size()), Long.toString(r.crashPointsHeld()), Long.toString(r.notReached()),
+                    Long.toString(-r.moneyLostMinor()), Long.toString(r.moneyCreatedMinor()),
                     Integer.toString(r.acknowledgedBeforeCrash()), Integer.toString(r.presentAfterCrash()),
                     Integer.toString(r.restart().acknowledged()), Integer.toString(r.restart().present()),
                     Boolean.toString(r.restart().balancesIntact()), Boolean.toString(r.history().offered()),
@@ -166,7 +179,7 @@ public record ComparisonReport(String title, List<StrategyResult> results) {
 
     private static String note(StrategyResult r) {
         List<String> parts = new ArrayList<>();
-        parts.add(r.atomicUnderCrash() ? "crash: money held" : "crash: " + signed(r.moneyGapMinor()));
+        parts.add(r.atomicUnderCrash() ? "crash: money held" : "crash: " + damage(r));
         parts.add(r.durable() ? "durable" : "acks lost");
         if (r.history().replayable()) {
             parts.add("replayable");

@@ -53,6 +53,7 @@ public final class GuaranteeProbe {
      */
     public record CrashResult(CrashPoint point, boolean reached, long gapMinor, int acknowledged, int present) {
 
+        /** Money conserved after recovery; false as well when the point was not reached (nothing was measured). */
         public boolean conserved() {
             return reached && gapMinor == 0;
         }

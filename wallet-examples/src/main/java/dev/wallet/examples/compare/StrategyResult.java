@@ -21,31 +21,45 @@ public record StrategyResult(String strategy, double transfersPerSecond, double 
         crashes = List.copyOf(crashes);
     }
 
+    /** Crash points the seeded commands reached; an unreached one measured nothing and is reported apart. */
+    public List<GuaranteeProbe.CrashResult> reached() {
+        return crashes.stream().filter(GuaranteeProbe.CrashResult::reached).toList();
+    }
+
+    public long notReached() {
+        return crashes.size() - reached().size();
+    }
+
     /** Crash points where money was conserved after recovery. */
     public long crashPointsHeld() {
         return crashes.stream().filter(GuaranteeProbe.CrashResult::conserved).count();
     }
 
-    /** Money created (positive) or destroyed (negative) over all crash points, in minor units of USD. */
-    public long moneyGapMinor() {
-        return crashes.stream().mapToLong(GuaranteeProbe.CrashResult::gapMinor).sum();
+    /** Money destroyed over all crash points, in minor units of USD (zero or negative). */
+    public long moneyLostMinor() {
+        return reached().stream().mapToLong(GuaranteeProbe.CrashResult::gapMinor).filter(gap -> gap < 0).sum();
     }
 
-    /** Acknowledged commands a recovered wallet still knew, over all crash points. */
+    /** Money created over all crash points, in minor units of USD (zero or positive). */
+    public long moneyCreatedMinor() {
+        return reached().stream().mapToLong(GuaranteeProbe.CrashResult::gapMinor).filter(gap -> gap > 0).sum();
+    }
+
+    /** Acknowledged commands a recovered wallet still knew, over the crash points reached. */
     public int presentAfterCrash() {
-        return crashes.stream().mapToInt(GuaranteeProbe.CrashResult::present).sum();
+        return reached().stream().mapToInt(GuaranteeProbe.CrashResult::present).sum();
     }
 
     public int acknowledgedBeforeCrash() {
-        return crashes.stream().mapToInt(GuaranteeProbe.CrashResult::acknowledged).sum();
+        return reached().stream().mapToInt(GuaranteeProbe.CrashResult::acknowledged).sum();
     }
 
-    /** Money conserved at every crash point. */
+    /** Money conserved at every crash point reached, and at least one was reached. */
     public boolean atomicUnderCrash() {
-        return crashes.stream().allMatch(GuaranteeProbe.CrashResult::conserved);
+        return !reached().isEmpty() && reached().stream().allMatch(GuaranteeProbe.CrashResult::conserved);
     }
 
-    /** Every acknowledged command survived every crash and the restart. */
+    /** Every acknowledged command survived every crash reached and the restart. */
     public boolean durable() {
         return presentAfterCrash() == acknowledgedBeforeCrash() && restart.present() == restart.acknowledged()
                 && restart.balancesIntact();

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.wallet.api.InvalidInputException;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,8 +68,19 @@ final class JsonBody {
         if (body.length == 0) {
             throw new InvalidInputException("body", "", "is empty; expected a JSON object");
         }
+        String text;
         try {
-            JsonNode root = MAPPER.readTree(body);
+            // Strict UTF-8 first: Jackson would guess UTF-16/32 and accept overlong forms.
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException("body", excerpt(body), "is not valid UTF-8");
+        }
+        if (text.startsWith("\uFEFF")) {
+            throw new InvalidInputException("body", excerpt(body), "starts with a byte order mark");
+        }
+        try {
+            JsonNode root = MAPPER.readTree(text);
             if (root == null || root.isMissingNode()) {
                 throw new InvalidInputException("body", "", "holds no JSON value");
             }
@@ -75,13 +89,11 @@ final class JsonBody {
             throw new InvalidInputException("body", excerpt(body), "is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr()));
-        } catch (IOException e) {
-            throw new InvalidInputException("body", excerpt(body), "could not be read: " + e.getMessage());
         }
     }
 
     private static String excerpt(byte[] body) {
-        String text = new String(body, 0, Math.min(body.length, 64), java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(body, 0, Math.min(body.length, 64), StandardCharsets.UTF_8);
         return body.length > 64 ? text + "..." : text;
     }
 }

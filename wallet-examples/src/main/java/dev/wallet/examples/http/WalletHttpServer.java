@@ -16,6 +16,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransferRequest;
 import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
 import dev.wallet.api.Withdrawal;
@@ -24,7 +25,6 @@ import dev.wallet.eventsourcing.HistoryEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -113,7 +113,7 @@ public final class WalletHttpServer implements AutoCloseable {
         ExecutorService workers = Executors.newFixedThreadPool(threads, namedThreads());
         WalletHttpServer http = new WalletHttpServer(wallet, server, workers);
         server.createContext("/", http::handle);
-        server.setExecutor(workers);
+        server.setExecutor(http::dispatch);
         server.start();
         return http;
     }
@@ -126,13 +126,17 @@ public final class WalletHttpServer implements AutoCloseable {
     /** {@code http://host:port}, for clients. */
     public URI uri() {
         InetSocketAddress address = address();
-        return URI.create("http://" + address.getHostString() + ":" + address.getPort());
+        try {
+            return new URI("http", null, address.getHostString(), address.getPort(), null, null, null);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("no URI for " + address, e);
+        }
     }
 
     /**
-     * Stops taking requests (a request that arrives from now on is answered 503 with
-     * {@code Connection: close}), waits up to {@link #DRAIN_TIMEOUT} for requests under way to be
-     * answered, then closes the listening socket and every connection. Idempotent.
+     * Stops taking requests (a request dispatched from now on is answered 503 with
+     * {@code Connection: close}), waits up to {@link #DRAIN_TIMEOUT} for requests dispatched before
+     * to be answered, then closes the listening socket and every connection. Idempotent.
      */
     @Override
     public void close() {
@@ -140,8 +144,8 @@ public final class WalletHttpServer implements AutoCloseable {
             return;
         }
         // The JDK 17 server's stop(delay) waits the whole delay unless an exchange finishes after
-        // it is called (fixed only in JDK 21), so the server counts its requests itself and stops
-        // the listener at once when the last one is answered.
+        // it is called (fixed only in JDK 21), so the server counts its requests itself, from the
+        // moment each is dispatched, and stops the listener once the last one is answered.
         long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
         synchronized (requests) {
             try {
@@ -154,13 +158,53 @@ public final class WalletHttpServer implements AutoCloseable {
             }
         }
         server.stop(0);
-        workers.shutdownNow();
+        // Not shutdownNow(): interrupting a thread inside a wallet call can close a database's file channel.
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("request threads still busy {} after close", DRAIN_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Runs one exchange on a request thread. Requests dispatched before {@link #close()} are
+     * counted, so that close waits for them even while they wait in the queue; later ones are
+     * answered 503 without being waited for.
+     */
+    private void dispatch(Runnable exchange) {
+        if (closed.get()) {
+            workers.execute(exchange);
+            return;
+        }
+        requests.incrementAndGet();
+        try {
+            workers.execute(() -> {
+                try {
+                    exchange.run();
+                } finally {
+                    requestDone();
+                }
+            });
+        } catch (RuntimeException e) {
+            requestDone();
+            throw e;
+        }
+    }
+
+    private void requestDone() {
+        if (requests.decrementAndGet() == 0) {
+            synchronized (requests) {
+                requests.notifyAll();
+            }
+        }
     }
 
     // Routing.
 
     private void handle(HttpExchange exchange) throws IOException {
-        requests.incrementAndGet();
         try (exchange) {
             if (closed.get()) {
                 exchange.getResponseHeaders().set("Connection", "close");
@@ -168,12 +212,6 @@ public final class WalletHttpServer implements AutoCloseable {
                 return;
             }
             send(exchange, answer(exchange));
-        } finally {
-            if (requests.decrementAndGet() == 0) {
-                synchronized (requests) {
-                    requests.notifyAll();
-                }
-            }
         }
     }
 
@@ -183,15 +221,19 @@ public final class WalletHttpServer implements AutoCloseable {
         } catch (InvalidInputException e) {
             return Response.rejected(e);
         } catch (WalletClosedException e) {
-            return Response.unavailable("the wallet is closed");
+            // The server closes its wallet only after itself: a closed wallet under an open server has failed for good.
+            LOG.error("{} {}: the wallet is closed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            return Response.error(500, "failed", "wallet_closed", "the wallet has stopped: " + e.getMessage());
+        } catch (WalletCapacityException e) {
+            return Response.error(507, "failed", "capacity_exhausted", e.getMessage());
         } catch (WalletException e) {
             if (e.isRetryable()) {
                 return Response.unavailable(e.getMessage());
             }
             LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             return Response.error(500, "failed", "internal_error", e.getMessage());
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        } catch (UnsupportedMediaType e) {
+            return Response.unsupportedMediaType(e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             return Response.error(500, "failed", "internal_error", "the server failed: " + e.getClass().getSimpleName());
@@ -347,9 +389,15 @@ public final class WalletHttpServer implements AutoCloseable {
     /** Reads the body, refusing a wrong content type or more than {@link #BODY_BYTES_MAX} bytes. */
     private static byte[] readBody(HttpExchange exchange) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
-        String mediaType = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!mediaType.equals("application/json")) {
-            throw new InvalidInputException("Content-Type", type, "must be application/json");
+        String[] parts = type == null ? new String[] {""} : type.split(";");
+        if (!parts[0].strip().toLowerCase(Locale.ROOT).equals("application/json")) {
+            throw new UnsupportedMediaType("Content-Type: " + type + " is not application/json");
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String parameter = parts[i].strip().toLowerCase(Locale.ROOT).replace("\"", "");
+            if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8")) {
+                throw new UnsupportedMediaType("Content-Type: " + type + " names a charset other than utf-8");
+            }
         }
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
@@ -360,12 +408,14 @@ public final class WalletHttpServer implements AutoCloseable {
                 throw new InvalidInputException("Content-Length", length, "is not a number");
             }
             if (declared > BODY_BYTES_MAX) {
+                exchange.getResponseHeaders().set("Connection", "close");
                 throw tooLarge(declared);
             }
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(BODY_BYTES_MAX + 1);
             if (body.length > BODY_BYTES_MAX) {
+                exchange.getResponseHeaders().set("Connection", "close");
                 throw tooLarge(body.length);
             }
             return body;
@@ -373,8 +423,17 @@ public final class WalletHttpServer implements AutoCloseable {
     }
 
     private static InvalidInputException tooLarge(long bytes) {
-        return new InvalidInputException("body", bytes + (bytes > BODY_BYTES_MAX + 1 ? "" : "+") + " bytes",
-                "is larger than the limit of " + BODY_BYTES_MAX + " bytes");
+        return new InvalidInputException("body", (bytes > BODY_BYTES_MAX + 1 ? bytes + "" : "more than " + BODY_BYTES_MAX)
+                + " bytes", "is larger than the limit of " + BODY_BYTES_MAX + " bytes");
+    }
+
+    /** The body is not declared as JSON in UTF-8: answered 415. */
+    private static final class UnsupportedMediaType extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedMediaType(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static void noQuery(HttpExchange exchange) {
@@ -442,6 +501,10 @@ public final class WalletHttpServer implements AutoCloseable {
         if (response.replayed()) {
             exchange.getResponseHeaders().set(REPLAYED_HEADER, "true");
         }
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(response.code(), -1);
+            return;
+        }
         exchange.sendResponseHeaders(response.code(), bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
@@ -505,7 +568,16 @@ public final class WalletHttpServer implements AutoCloseable {
             json.put("error", "invalid_input");
             json.put("field", e.field());
             json.put("message", e.getMessage());
-            return new Response(e.field().equals("Content-Type") ? 415 : 400, json, false, Map.of());
+            return new Response(400, json, false, Map.of());
+        }
+
+        static Response unsupportedMediaType(String message) {
+            ObjectNode json = JsonBody.MAPPER.createObjectNode();
+            json.put("status", "rejected");
+            json.put("error", "unsupported_media_type");
+            json.put("field", "Content-Type");
+            json.put("message", message);
+            return new Response(415, json, false, Map.of());
         }
 
         static Response unavailable(String message) {

@@ -191,6 +191,25 @@ class WalletHttpServerTest {
     /** One malformed request: what is sent and which field the 400 must name. */
     record Malformed(String name, byte[] body, String contentType, int code, String field) {
 
+        /** The same request with the first occurrence of {@code placeholder} replaced by raw bytes. */
+        Malformed withBytes(byte[] placeholder, byte[] raw) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int at = indexOf(body, placeholder);
+            out.write(body, 0, at);
+            out.write(raw, 0, raw.length);
+            out.write(body, at + placeholder.length, body.length - at - placeholder.length);
+            return new Malformed(name, out.toByteArray(), contentType, code, field);
+        }
+
+        private static int indexOf(byte[] haystack, byte[] needle) {
+            for (int i = 0; i + needle.length <= haystack.length; i++) {
+                if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("placeholder not found");
+        }
+
         static Malformed json(String name, String body, String field) {
             return new Malformed(name, body.getBytes(StandardCharsets.UTF_8), "application/json", 400, field);
         }
@@ -262,7 +281,16 @@ class WalletHttpServerTest {
                 Malformed.member("to_account too long", "to_account", "\"" + "b".repeat(65) + "\""),
                 new Malformed("invalid UTF-8", new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '"', 'x', '"', '}'},
                         "application/json", 400, "body"),
+                new Malformed("overlong UTF-8 in a value", VALID.replace("alice", "\u0001lice").getBytes(StandardCharsets.UTF_8),
+                        "application/json", 400, "body").withBytes("\u0001".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC1, (byte) 0xA1}),
+                new Malformed("UTF-8-encoded surrogate", VALID.replace("alice", "\u0001lice").getBytes(StandardCharsets.UTF_8),
+                        "application/json", 400, "body").withBytes("\u0001".getBytes(StandardCharsets.UTF_8),
+                        new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}),
+                new Malformed("UTF-16LE body", VALID.getBytes(StandardCharsets.UTF_16LE), "application/json", 400, "body"),
+                new Malformed("byte order mark", ("\uFEFF" + VALID).getBytes(StandardCharsets.UTF_8), "application/json", 400, "body"),
                 new Malformed("text/plain", VALID.getBytes(StandardCharsets.UTF_8), "text/plain", 415, "Content-Type"),
+                new Malformed("charset other than UTF-8", VALID.getBytes(StandardCharsets.ISO_8859_1),
+                        "application/json; charset=iso-8859-1", 415, "Content-Type"),
                 new Malformed("no content type", VALID.getBytes(StandardCharsets.UTF_8), null, 415, "Content-Type")));
         String oversized = VALID.replace("\"12.34\"", "\"12.34\"" + ",\"pad\":\"" + "x".repeat(WalletHttpServer.BODY_BYTES_MAX) + "\"");
         cases.add(Malformed.json("body over the size limit", oversized, "body"));
@@ -281,7 +309,7 @@ class WalletHttpServerTest {
             }
             Reply reply = api.send(request).expect(bad.code());
             assertEquals("rejected", reply.text("status"), reply.json()::toString);
-            assertEquals("invalid_input", reply.text("error"));
+            assertEquals(bad.code() == 415 ? "unsupported_media_type" : "invalid_input", reply.text("error"));
             assertEquals(bad.field(), reply.text("field"), reply.json()::toString);
             assertTrue(reply.text("message").startsWith(bad.field() + ": "), reply.json()::toString);
             assertEquals("USD 100.00", api.balance("alice"));
@@ -405,19 +433,35 @@ class WalletHttpServerTest {
                     Money.parseAmount("100.00", Currency.getInstance("USD"))));
             Wallet held = new HeldWallet(wallet, entered, release);
             WalletHttpServer server = WalletHttpServer.start(held, new InetSocketAddress("127.0.0.1", 0), 2);
-            Api api = new Api(server.uri());
-            CompletableFuture<Reply> underWay = CompletableFuture.supplyAsync(
-                    () -> api.transfer("alice", "bob", "1.00", "USD", ID), threads);
-            assertTrue(entered.await(60, TimeUnit.SECONDS), "the request reached the wallet");
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
-            // close() cannot finish while the request is under way.
-            assertThrows(java.util.concurrent.TimeoutException.class, () -> closing.get(200, TimeUnit.MILLISECONDS));
-            release.countDown();
-            closing.get(60, TimeUnit.SECONDS);
-            Reply reply = underWay.get(60, TimeUnit.SECONDS).expect(200);
-            assertEquals("success", reply.text("status"));
-            assertThrows(java.io.UncheckedIOException.class, () -> api.balance("alice"), "no connections after close");
-            assertEquals(Optional.of(Money.parseAmount("99.00", Currency.getInstance("USD"))), wallet.balance(AccountId.of("alice")));
+            try {
+                Api api = new Api(server.uri());
+                CompletableFuture<Reply> underWay = CompletableFuture.supplyAsync(
+                        () -> api.transfer("alice", "bob", "1.00", "USD", ID), threads);
+                assertTrue(entered.await(60, TimeUnit.SECONDS), "the request reached the wallet");
+                CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
+                // While it drains, the server still accepts connections but answers new requests 503.
+                Reply refused = null;
+                for (int attempt = 0; attempt < 10_000 && refused == null; attempt++) {
+                    Reply reply = api.get("accounts/alice/balance");
+                    if (reply.code() == 503) {
+                        refused = reply;
+                    }
+                }
+                assertTrue(refused != null, "a request arriving during shutdown is refused");
+                assertEquals("unavailable", refused.text("status"));
+                // close() cannot finish while the request is under way.
+                assertFalse(closing.isDone(), "close waits for the request under way");
+                release.countDown();
+                closing.get(60, TimeUnit.SECONDS);
+                Reply reply = underWay.get(60, TimeUnit.SECONDS).expect(200);
+                assertEquals("success", reply.text("status"));
+                assertThrows(java.io.UncheckedIOException.class, () -> api.balance("alice"), "no connections after close");
+                assertEquals(Optional.of(Money.parseAmount("99.00", Currency.getInstance("USD"))),
+                        wallet.balance(AccountId.of("alice")));
+            } finally {
+                release.countDown();
+                server.close();
+            }
         } finally {
             threads.shutdownNow();
         }
