@@ -102,13 +102,7 @@ final class BatchCodec {
                 if (type == MONEY) {
                     items.add(new Command(EventCodec.decodeCommand(in)));
                 } else if (type == OPEN) {
-                    AccountId account = AccountId.of(EventCodec.getAscii(in));
-                    Currency currency = EventCodec.getCurrency(in);
-                    if (account.isFunding()) {
-                        throw new IllegalArgumentException("a batch opens a funding account: " + account);
-                    }
-                    Currencies.requireSupported("currency", currency);
-                    items.add(new Open(account, currency));
+                    items.add(decodeOpen(in));
                 } else {
                     throw new IllegalArgumentException("unknown batch item type " + type);
                 }
@@ -120,6 +114,17 @@ final class BatchCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("batch entry ends inside an item", e);
         }
+    }
+
+    /** Decodes an open item's body (after its type byte) at the buffer's position. */
+    static Open decodeOpen(ByteBuffer in) {
+        AccountId account = AccountId.of(EventCodec.getAscii(in));
+        Currency currency = EventCodec.getCurrency(in);
+        if (account.isFunding()) {
+            throw new IllegalArgumentException("a batch opens a funding account: " + account);
+        }
+        Currencies.requireSupported("currency", currency);
+        return new Open(account, currency);
     }
 
     static byte outcomeCode(Status status, boolean replay) {

@@ -51,6 +51,8 @@ final class LedgerState {
     private final AccountIndex indexOf = new AccountIndex();
     private final List<Currency> currencies = new ArrayList<>();
     private final Map<Currency, Integer> currencyIndex = new HashMap<>();
+    /** The index of each currency's funding account, by currency index; -1 until it is opened. */
+    private int[] fundingByCurrency = new int[8];
 
     private IdTable ids = new IdTable(1 << 16);
     private long[][] entryMsbs = new long[1][];
@@ -153,10 +155,14 @@ final class LedgerState {
         if (LedgerRules.checkDebit(accountIds[debited], balances[debited], amount) != Status.SUCCESS) {
             throw new IllegalStateException("event " + (sequence + 1) + " overdraws " + accountIds[debited]);
         }
-        int entry = addId(moved.idMsb(), moved.idLsb());
+        move(addId(moved.idMsb(), moved.idLsb()), moved.kind(), debited, credited, amount);
+    }
+
+    /** Records a successful movement under a new id entry and moves the money. */
+    private void move(int entry, byte kind, int debited, int credited, long amount) {
         int chunk = entry >>> CHUNK_BITS;
         int at = entry & CHUNK_MASK;
-        entryKinds[chunk][at] = moved.kind();
+        entryKinds[chunk][at] = kind;
         entryStatuses[chunk][at] = Status.SUCCESS.code();
         entryDebited[chunk][at] = debited;
         entryCredited[chunk][at] = credited;
@@ -164,6 +170,36 @@ final class LedgerState {
         entryCurrencies[chunk][at] = (short) accountCurrencies[debited];
         balances[debited] -= amount;
         balances[credited] = LedgerRules.credit(balances[credited], amount);
+    }
+
+    /**
+     * The common case of {@link #process} on resolved parts, without building the command or its
+     * event: a new transaction id moving {@code amount} of currency {@code currency} (an index of
+     * this state) between two distinct existing accounts of that currency, the debited one able
+     * to give it. Then the money moves, exactly as {@code process} would have moved it, and the
+     * answer is {@code true}. In every other case nothing changes and the answer is {@code false}:
+     * the caller decides the command with {@code process}.
+     *
+     * @param debited  the debited account's index (the funding account's for a deposit), or -1
+     * @param credited the credited account's index (the funding account's for a withdrawal), or -1
+     */
+    boolean moveIfClear(byte kind, long msb, long lsb, int debited, int credited, long amount, int currency) {
+        if (debited < 0 || credited < 0 || debited == credited || currency < 0
+                || accountCurrencies[debited] != currency || accountCurrencies[credited] != currency) {
+            return false;
+        }
+        long floor = fundingByCurrency[currency] == debited ? -LedgerRules.MAX_OUTSTANDING_MINOR : 0;
+        if (balances[debited] - amount < floor || !ids.hasRoomForOneMore()) {
+            return false;
+        }
+        int entry = ids.add(msb, lsb);
+        if (entry < 0) {
+            return false;
+        }
+        recordId(entry, msb, lsb);
+        move(entry, kind, debited, credited, amount);
+        sequence++;
+        return true;
     }
 
     private void applyRejected(Event.CommandRejected rejected) {
@@ -191,13 +227,17 @@ final class LedgerState {
             throw new IllegalStateException("event " + (sequence + 1) + " decides transaction "
                     + new UUID(msb, lsb) + " a second time");
         }
+        recordId(entry, msb, lsb);
+        return entry;
+    }
+
+    private void recordId(int entry, long msb, long lsb) {
         int chunk = entry >>> CHUNK_BITS;
         if (chunk == entryKinds.length || entryKinds[chunk] == null) {
             addChunk(chunk);
         }
         entryMsbs[chunk][entry & CHUNK_MASK] = msb;
         entryLsbs[chunk][entry & CHUNK_MASK] = lsb;
-        return entry;
     }
 
     private void addChunk(int chunk) {
@@ -243,6 +283,9 @@ final class LedgerState {
         }
         accountIds[index] = account;
         accountCurrencies[index] = internCurrency(currency);
+        if (account.isFunding()) {
+            fundingByCurrency[accountCurrencies[index]] = index;
+        }
         balances[index] = 0;
         indexOf.put(account, index);
         accountCount++;
@@ -258,6 +301,10 @@ final class LedgerState {
         }
         currencies.add(currency);
         currencyIndex.put(currency, currencies.size() - 1);
+        if (fundingByCurrency.length < currencies.size()) {
+            fundingByCurrency = Arrays.copyOf(fundingByCurrency, 2 * currencies.size());
+        }
+        fundingByCurrency[currencies.size() - 1] = -1;
         return currencies.size() - 1;
     }
 
@@ -265,6 +312,22 @@ final class LedgerState {
 
     private int indexOfAccount(AccountId account) {
         return indexOf.get(account);
+    }
+
+    /** The account index, for lookups by an id's bytes; only this state changes it. */
+    AccountIndex accountIndex() {
+        return indexOf;
+    }
+
+    /** The index this state gives a currency, or -1 when it has not seen it yet. */
+    int currencyIndexOf(Currency currency) {
+        Integer index = currencyIndex.get(currency);
+        return index == null ? -1 : index;
+    }
+
+    /** The index of the funding account of the currency at {@code currency}, or -1 when it is not open yet. */
+    int fundingAccountOf(int currency) {
+        return fundingByCurrency[currency];
     }
 
     private int fundingIndex(Currency currency) {
@@ -294,6 +357,21 @@ final class LedgerState {
 
     int indexOf(AccountId account) {
         return indexOfAccount(account);
+    }
+
+    /** See {@link IdTable#touch}. */
+    long touchId(long msb, long lsb) {
+        return ids.touch(msb, lsb);
+    }
+
+    /** Reads the balance and currency of an account (see {@link IdTable#touch}). */
+    long touchBalance(int index) {
+        return balances[index] + accountCurrencies[index];
+    }
+
+    /** Whether a transaction id was decided already. */
+    boolean knows(long msb, long lsb) {
+        return ids.find(msb, lsb) >= 0;
     }
 
     /** Number of transaction ids decided. */

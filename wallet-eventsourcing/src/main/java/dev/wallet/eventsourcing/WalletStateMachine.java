@@ -1,16 +1,12 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.Outcome;
-import dev.wallet.api.WalletCapacityException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -35,8 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The wallet's pure state machine ({@link LedgerState}) behind Raft: every replica applies the
  * same committed batches in log order and so holds the same balances and the same idempotency
- * index. Commands are decided by {@link LedgerState#process} exactly as on one node; the events
- * are applied and dropped, because the Raft log of command batches is the replicated history.
+ * index. Commands are decided with the single node's rules ({@link BatchApplier} reads each entry's
+ * bytes and decides the common case without building objects, everything else through
+ * {@link LedgerState#process}); the events are applied and dropped, because the Raft log of command
+ * batches is the replicated history.
  *
  * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}), written atomically as
  * {@code snapshot.<term>_<index>} with an MD5 file beside it, where Ratis looks for them and from
@@ -47,10 +45,10 @@ import org.slf4j.LoggerFactory;
 final class WalletStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(WalletStateMachine.class);
-    private static final Consumer<Event> APPLIED_ONLY = event -> { };
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Object lock = new Object();
+    private final BatchApplier applier = new BatchApplier();
     private LedgerState state = new LedgerState();
 
     @Override
@@ -109,63 +107,33 @@ final class WalletStateMachine extends BaseStateMachine {
     /** Validates the batch on the leader before it enters the log: a malformed entry is refused, never replicated. */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-        List<BatchCodec.Item> items;
         try {
-            items = BatchCodec.decode(request.getMessage().getContent().asReadOnlyByteBuffer());
+            BatchCodec.decode(request.getMessage().getContent().asReadOnlyByteBuffer());
         } catch (RuntimeException e) {
             throw new IOException("refused a malformed batch: " + e.getMessage(), e);
         }
         return TransactionContext.newBuilder()
                 .setStateMachine(this)
                 .setClientRequest(request)
-                .setStateMachineContext(items)
                 .build();
     }
 
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
-        List<BatchCodec.Item> items = decided(transaction, entry);
+        ByteBuffer batch = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
         byte[] reply;
         synchronized (lock) {
-            reply = items == null ? new byte[0] : apply(items);
+            try {
+                reply = applier.apply(state, batch);
+            } catch (IllegalArgumentException e) {
+                // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
+                LOG.error("{} skips log entry {}: not a valid batch ({})", getId(), entry.getIndex(), e.getMessage());
+                reply = new byte[0];
+            }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         }
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<BatchCodec.Item> decided(TransactionContext transaction, LogEntryProto entry) {
-        Object context = transaction.getStateMachineContext();
-        if (context instanceof List<?> items) {
-            return (List<BatchCodec.Item>) items;
-        }
-        try {
-            return BatchCodec.decode(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-        } catch (RuntimeException e) {
-            // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
-            LOG.error("{} skips log entry {}: not a valid batch ({})", getId(), entry.getIndex(), e.getMessage());
-            return null;
-        }
-    }
-
-    private byte[] apply(List<BatchCodec.Item> items) {
-        byte[] reply = new byte[items.size()];
-        for (int i = 0; i < reply.length; i++) {
-            BatchCodec.Item item = items.get(i);
-            if (item instanceof BatchCodec.Command command) {
-                try {
-                    Outcome outcome = state.process(command.command(), APPLIED_ONLY);
-                    reply[i] = BatchCodec.outcomeCode(outcome.status(), outcome.replay());
-                } catch (WalletCapacityException full) {
-                    reply[i] = BatchCodec.CAPACITY_EXCEEDED;
-                }
-            } else {
-                BatchCodec.Open open = (BatchCodec.Open) item;
-                reply[i] = (byte) state.open(open.account(), open.currency(), APPLIED_ONLY).ordinal();
-            }
-        }
-        return reply;
     }
 
     @Override

@@ -1,0 +1,171 @@
+package dev.wallet.eventsourcing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.wallet.api.Money;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.WalletCapacityException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * {@link BatchApplier} decides every log entry exactly as the canonical path does (decode the
+ * entry with {@link BatchCodec#decode}, then {@link LedgerState#open} or {@link LedgerState#process}
+ * per item): the same outcome codes and the same state, entry after entry, on entries made of
+ * valid and invalid fields alike; an entry the canonical decoding refuses is refused whole, with
+ * nothing changed.
+ */
+class BatchApplierProperties {
+
+    private static final Consumer<Event> NONE = event -> { };
+    /** Account ids around the inline length of the account index (23, 24, 25 bytes) sharing prefixes, and short ones. */
+    private static final List<String> IDS = List.of("a", "b", "alice", "bob", "carol.smith@example",
+            "x".repeat(22) + "1", "x".repeat(23) + "1", "x".repeat(23) + "2", "x".repeat(24) + "1", "x".repeat(24) + "2",
+            "x".repeat(40) + "tail-1", "x".repeat(40) + "tail-2", "y".repeat(64));
+    /** Strings the canonical decoding refuses as account ids, and the funding form. */
+    private static final List<String> BAD_IDS = List.of("", " ", "-dash-first", "#funding:USD", "#funding:JPY", "a b",
+            "z".repeat(65), "caf\u00e9");
+    private static final List<String> CURRENCIES = List.of("USD", "JPY", "EUR");
+    private static final List<String> BAD_CURRENCIES = List.of("XXX", "usd", "ZZZ", "US1");
+
+    @Property(tries = 200)
+    void decidesEveryEntryAsTheCanonicalPath(@ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int entries) {
+        Random random = new Random(seed);
+        LedgerState fast = new LedgerState();
+        LedgerState canonical = new LedgerState();
+        BatchApplier applier = new BatchApplier();
+        List<byte[]> earlier = new ArrayList<>();
+        for (int e = 0; e < entries; e++) {
+            ByteBuffer entry = entry(random, earlier, random.nextInt(8) == 0);
+            List<BatchCodec.Item> items;
+            try {
+                items = BatchCodec.decode(entry.duplicate());
+            } catch (RuntimeException refused) {
+                byte[] before = fast.freeze().digest();
+                assertThrows(IllegalArgumentException.class, () -> applier.apply(fast, entry.duplicate()));
+                assertArrayEquals(before, fast.freeze().digest(), "a refused entry changed the state");
+                Statistics.label("entry").collect("refused");
+                continue;
+            }
+            Statistics.label("entry").collect("applied");
+            byte[] expected = canonical(canonical, items);
+            byte[] actual = applier.apply(fast, entry.duplicate());
+            assertArrayEquals(expected, actual, "outcome codes of entry " + e);
+            for (byte code : actual) {
+                Statistics.label("outcome").collect(code);
+            }
+            assertNull(fast.freeze().firstDifference(canonical.freeze()), "state after entry " + e);
+        }
+        assertEquals(canonical.sequence(), fast.sequence());
+    }
+
+    /** The canonical path: the decoded items, decided one by one. */
+    private static byte[] canonical(LedgerState state, List<BatchCodec.Item> items) {
+        byte[] reply = new byte[items.size()];
+        for (int i = 0; i < reply.length; i++) {
+            if (items.get(i) instanceof BatchCodec.Command command) {
+                try {
+                    Outcome outcome = state.process(command.command(), NONE);
+                    reply[i] = BatchCodec.outcomeCode(outcome.status(), outcome.replay());
+                } catch (WalletCapacityException full) {
+                    reply[i] = BatchCodec.CAPACITY_EXCEEDED;
+                }
+            } else {
+                BatchCodec.Open open = (BatchCodec.Open) items.get(i);
+                reply[i] = (byte) state.open(open.account(), open.currency(), NONE).ordinal();
+            }
+        }
+        return reply;
+    }
+
+    /**
+     * An entry of 1 to 40 items: opens, deposits, withdrawals and transfers over a small pool of
+     * accounts and currencies (so that repeats, unknown accounts, currency mismatches, same-account
+     * transfers and insufficient funds all occur), repeats of earlier commands, byte for byte or
+     * with one field changed; with {@code invalid}, fields drawn from outside the rules as well.
+     */
+    private static ByteBuffer entry(Random random, List<byte[]> earlier, boolean invalid) {
+        int count = 1 + random.nextInt(40);
+        ByteBuffer out = ByteBuffer.allocate(8 + count * 200).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(BatchCodec.VERSION).putInt(count);
+        for (int i = 0; i < count; i++) {
+            int choice = random.nextInt(10);
+            if (choice <= 1) {
+                out.put(BatchCodec.OPEN);
+                putAscii(out, pick(random, IDS, BAD_IDS, invalid));
+                out.put(pick(random, CURRENCIES, BAD_CURRENCIES, invalid).getBytes(StandardCharsets.ISO_8859_1));
+            } else if (choice <= 3 && !earlier.isEmpty()) {
+                byte[] repeated = earlier.get(random.nextInt(earlier.size())).clone();
+                if (random.nextBoolean()) {
+                    // The same id with another amount: a conflict.
+                    ByteBuffer.wrap(repeated).order(ByteOrder.LITTLE_ENDIAN).putLong(18, 1 + random.nextInt(50));
+                }
+                out.put(repeated);
+            } else {
+                int start = out.position();
+                out.put(BatchCodec.MONEY);
+                byte kind = (byte) (invalid && random.nextInt(10) == 0 ? random.nextInt(6)
+                        : random.nextInt(3) == 0 ? CommandKind.DEPOSIT : random.nextBoolean() ? CommandKind.TRANSFER : CommandKind.WITHDRAWAL);
+                out.put(kind);
+                long msb = invalid && random.nextInt(10) == 0 ? 0 : random.nextInt(4) == 0 ? random.nextInt(3) : random.nextLong();
+                // The nil id (both halves zero) only in an invalid entry.
+                long lsb = msb == 0 && invalid && random.nextBoolean() ? 0 : random.nextLong() | 1;
+                out.putLong(msb).putLong(lsb);
+                out.putLong(amount(random, invalid));
+                out.put(pick(random, CURRENCIES, BAD_CURRENCIES, invalid).getBytes(StandardCharsets.ISO_8859_1));
+                putAscii(out, pick(random, IDS, BAD_IDS, invalid));
+                // A deposit's or withdrawal's second id is not read; sometimes it is there anyway.
+                putAscii(out, kind == CommandKind.TRANSFER || random.nextInt(5) == 0 ? pick(random, IDS, BAD_IDS, invalid) : "");
+                byte[] item = Arrays.copyOfRange(out.array(), start, out.position());
+                earlier.add(item);
+            }
+        }
+        if (invalid && random.nextInt(4) == 0) {
+            // Damage the framing: a byte flipped, the entry cut short or a byte added.
+            int damage = random.nextInt(3);
+            if (damage == 0) {
+                int at = random.nextInt(out.position());
+                out.put(at, (byte) (out.get(at) ^ (1 << random.nextInt(8))));
+            } else if (damage == 1) {
+                out.position(Math.max(1, out.position() - 1 - random.nextInt(10)));
+            } else {
+                out.put((byte) random.nextInt(256));
+            }
+        }
+        return out.flip();
+    }
+
+    private static long amount(Random random, boolean invalid) {
+        if (invalid && random.nextInt(8) == 0) {
+            long[] bad = {0, -1, Long.MIN_VALUE, Money.MAX_AMOUNT_MINOR + 1};
+            return bad[random.nextInt(bad.length)];
+        }
+        return switch (random.nextInt(6)) {
+            case 0 -> Money.MAX_AMOUNT_MINOR;
+            case 1 -> 1 + random.nextInt(1_000_000);
+            default -> 1 + random.nextInt(500);
+        };
+    }
+
+    private static String pick(Random random, List<String> good, List<String> bad, boolean invalid) {
+        return invalid && random.nextInt(6) == 0 ? bad.get(random.nextInt(bad.size())) : good.get(random.nextInt(good.size()));
+    }
+
+    private static void putAscii(ByteBuffer out, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        out.put((byte) bytes.length).put(bytes);
+    }
+}
