@@ -18,8 +18,8 @@ final class AccountIndex {
 
     private static final int LOAD_FACTOR_PERCENT = 50;
     /**
-     * Longs per slot: a head (the hash's high half, a funding-account bit and index + 1, so that 0
-     * marks an empty slot), then the inline bytes.
+     * Longs per slot: a head (a {@link #tag} of hash and length, a funding-account bit and
+     * index + 1, so that 0 marks an empty slot), then the inline bytes.
      */
     private static final int STRIDE = 4;
     static final int INLINE_BYTES = 24;
@@ -54,6 +54,9 @@ final class AccountIndex {
      * key's {@link #word words} and {@link #hash(ByteBuffer, int, int, long, long, long) hash}.
      */
     int findCustomer(long hash, long w0, long w1, long w2, ByteBuffer bytes, int offset, int length) {
+        if (length > 0xff) {
+            return -1;
+        }
         int head = find(hash, w0, w1, w2, null, bytes, offset, length);
         return head == 0 || (head & FUNDING_BIT) != 0 ? -1 : (head & INDEX_MASK) - 1;
     }
@@ -71,7 +74,7 @@ final class AccountIndex {
 
     /** The low half of the matching slot's head (funding bit and index + 1), or 0 when the key is absent. */
     private int find(long hash, long w0, long w1, long w2, String id, ByteBuffer bytes, int offset, int length) {
-        int high = (int) (hash >>> 32);
+        int tag = tag(hash, length);
         int slot = (int) hash & mask;
         while (true) {
             int at = slot * STRIDE;
@@ -79,7 +82,7 @@ final class AccountIndex {
             if (head == 0) {
                 return 0;
             }
-            if ((int) (head >>> 32) == high && slots[at + 1] == w0 && slots[at + 2] == w1 && slots[at + 3] == w2
+            if ((int) (head >>> 32) == tag && slots[at + 1] == w0 && slots[at + 2] == w1 && slots[at + 3] == w2
                     && (length < INLINE_BYTES || sameTail(ids[slot].value(), id, bytes, offset, length))) {
                 return (int) head;
             }
@@ -124,7 +127,7 @@ final class AccountIndex {
             slot = (slot + 1) & mask;
         }
         int at = slot * STRIDE;
-        slots[at] = (hash >>> 32) << 32 | (account.isFunding() ? FUNDING_BIT & 0xffffffffL : 0) | (index + 1L);
+        slots[at] = (long) tag(hash, id.length()) << 32 | (account.isFunding() ? FUNDING_BIT & 0xffffffffL : 0) | (index + 1L);
         slots[at + 1] = w0;
         slots[at + 2] = w1;
         slots[at + 3] = w2;
@@ -183,6 +186,15 @@ final class AccountIndex {
             hash = step(hash, word(bytes, offset, length, from));
         }
         return hash;
+    }
+
+    /**
+     * The upper half of a slot's head: 24 bits of the hash and the id's length. With the length
+     * there, equal inline words mean equal ids for short ids even when the key holds zero bytes
+     * (which an id never does, but bytes from a log entry might).
+     */
+    private static int tag(long hash, int length) {
+        return (int) (hash >>> 40) << 8 | length & 0xff;
     }
 
     private static long hash(long w0, long w1, long w2, int length) {

@@ -71,7 +71,13 @@ final class BatchApplier {
      */
     byte[] apply(LedgerState state, ByteBuffer entry) {
         ByteBuffer in = entry.slice().order(ByteOrder.LITTLE_ENDIAN);
-        int count = readAll(state, in);
+        int count;
+        try {
+            count = readAll(state, in);
+        } catch (IllegalArgumentException e) {
+            Arrays.fill(decoded, null);
+            throw e;
+        }
         try {
             return decideAll(state, in, count);
         } finally {

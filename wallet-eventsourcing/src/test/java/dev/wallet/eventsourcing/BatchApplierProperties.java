@@ -37,7 +37,7 @@ class BatchApplierProperties {
             "x".repeat(40) + "tail-1", "x".repeat(40) + "tail-2", "y".repeat(64));
     /** Strings the canonical decoding refuses as account ids, and the funding form. */
     private static final List<String> BAD_IDS = List.of("", " ", "-dash-first", "#funding:USD", "#funding:JPY", "a b",
-            "z".repeat(65), "caf\u00e9");
+            "z".repeat(65), "caf\u00e9", "alice\0", "a\0\0", "x".repeat(23) + "1\0");
     private static final List<String> CURRENCIES = List.of("USD", "JPY", "EUR");
     private static final List<String> BAD_CURRENCIES = List.of("XXX", "usd", "ZZZ", "US1");
 
