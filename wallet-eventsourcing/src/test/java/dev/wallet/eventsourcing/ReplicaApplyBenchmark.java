@@ -49,7 +49,7 @@ final class ReplicaApplyBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), replicas, accounts, perEntry,
                 runs + 1, entries);
         List<ByteBuffer> encoded = entries(accounts, perEntry, entries);
-        for (String path : List.of("canonical", "batch-applier")) {
+        for (String path : textOption(argv, "--paths", "canonical,batch-applier").split(",")) {
             double[] nanos = new double[runs];
             String digest = null;
             for (int run = 0; run <= runs; run++) {
@@ -122,9 +122,13 @@ final class ReplicaApplyBenchmark {
     }
 
     private static int option(String[] argv, String name, int otherwise) {
+        return Integer.parseInt(textOption(argv, name, Integer.toString(otherwise)));
+    }
+
+    private static String textOption(String[] argv, String name, String otherwise) {
         for (int i = 0; i + 1 < argv.length; i++) {
             if (argv[i].equals(name)) {
-                return Integer.parseInt(argv[i + 1]);
+                return argv[i + 1];
             }
         }
         return otherwise;
