@@ -55,8 +55,6 @@ final class LedgerState {
     private int[] fundingByCurrency = new int[8];
 
     private IdTable ids = new IdTable(1 << 16);
-    private long[][] entryMsbs = new long[1][];
-    private long[][] entryLsbs = new long[1][];
     private byte[][] entryKinds = new byte[1][];
     private byte[][] entryStatuses = new byte[1][];
     private int[][] entryDebited = new int[1][];
@@ -196,7 +194,7 @@ final class LedgerState {
         if (entry < 0) {
             return false;
         }
-        recordId(entry, msb, lsb);
+        addColumnsFor(entry);
         move(entry, kind, debited, credited, amount);
         sequence++;
         return true;
@@ -227,24 +225,21 @@ final class LedgerState {
             throw new IllegalStateException("event " + (sequence + 1) + " decides transaction "
                     + new UUID(msb, lsb) + " a second time");
         }
-        recordId(entry, msb, lsb);
+        addColumnsFor(entry);
         return entry;
     }
 
-    private void recordId(int entry, long msb, long lsb) {
+    /** Makes room in the columns for a new id entry (the id itself is kept by {@link #ids}). */
+    private void addColumnsFor(int entry) {
         int chunk = entry >>> CHUNK_BITS;
         if (chunk == entryKinds.length || entryKinds[chunk] == null) {
             addChunk(chunk);
         }
-        entryMsbs[chunk][entry & CHUNK_MASK] = msb;
-        entryLsbs[chunk][entry & CHUNK_MASK] = lsb;
     }
 
     private void addChunk(int chunk) {
         if (chunk == entryKinds.length) {
             int length = entryKinds.length * 2;
-            entryMsbs = Arrays.copyOf(entryMsbs, length);
-            entryLsbs = Arrays.copyOf(entryLsbs, length);
             entryKinds = Arrays.copyOf(entryKinds, length);
             entryStatuses = Arrays.copyOf(entryStatuses, length);
             entryDebited = Arrays.copyOf(entryDebited, length);
@@ -252,8 +247,6 @@ final class LedgerState {
             entryAmounts = Arrays.copyOf(entryAmounts, length);
             entryCurrencies = Arrays.copyOf(entryCurrencies, length);
         }
-        entryMsbs[chunk] = new long[CHUNK_SIZE];
-        entryLsbs[chunk] = new long[CHUNK_SIZE];
         entryKinds[chunk] = new byte[CHUNK_SIZE];
         entryStatuses[chunk] = new byte[CHUNK_SIZE];
         entryDebited[chunk] = new int[CHUNK_SIZE];
@@ -369,11 +362,6 @@ final class LedgerState {
         return balances[index] + accountCurrencies[index];
     }
 
-    /** Whether a transaction id was decided already. */
-    boolean knows(long msb, long lsb) {
-        return ids.find(msb, lsb) >= 0;
-    }
-
     /** Number of transaction ids decided. */
     int idCount() {
         return ids.size();
@@ -402,7 +390,7 @@ final class LedgerState {
             return 0;
         }
         long chunks = (ids.size() + CHUNK_SIZE - 1) / CHUNK_SIZE;
-        long columnBytes = chunks * CHUNK_SIZE * (8L + 8 + 1 + 1 + 4 + 4 + 8 + 2);
+        long columnBytes = chunks * CHUNK_SIZE * (1L + 1 + 4 + 4 + 8 + 2);
         return (double) (ids.footprintBytes() + columnBytes) / ids.size();
     }
 
@@ -416,7 +404,7 @@ final class LedgerState {
     Frozen freeze() {
         return new Frozen(sequence, accountCount, accountIds, Arrays.copyOf(accountCurrencies, accountCount),
                 Arrays.copyOf(balances, accountCount), List.copyOf(currencies), ids.size(),
-                entryMsbs.clone(), entryLsbs.clone(), entryKinds.clone(), entryStatuses.clone(), entryDebited.clone(),
+                ids.freeze(), entryKinds.clone(), entryStatuses.clone(), entryDebited.clone(),
                 entryCredited.clone(), entryAmounts.clone(), entryCurrencies.clone(), Map.copyOf(unresolved));
     }
 
@@ -439,7 +427,7 @@ final class LedgerState {
      * </pre>
      */
     record Frozen(long sequence, int accountCount, AccountId[] accountIds, int[] accountCurrencies, long[] balances,
-                  List<Currency> currencies, int entryCount, long[][] msbs, long[][] lsbs, byte[][] kinds,
+                  List<Currency> currencies, int entryCount, IdTable.Ids transactionIds, byte[][] kinds,
                   byte[][] statuses, int[][] debited, int[][] credited, long[][] amounts, short[][] entryCurrencies,
                   Map<Integer, MoneyCommand> unresolved) {
 
@@ -463,11 +451,16 @@ final class LedgerState {
                 buffer.putShort((short) accountCurrencies[i]).putLong(balances[i]);
             }
             out.reserve(4).putInt(entryCount);
+            long[] halves = new long[Math.min(CHUNK_SIZE, entryCount)];
             for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
-                out.putLongs(msbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+                int count = Math.min(CHUNK_SIZE, entryCount - from);
+                transactionIds.copyMsbs(from, halves, count);
+                out.putLongs(halves, 0, count);
             }
             for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
-                out.putLongs(lsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
+                int count = Math.min(CHUNK_SIZE, entryCount - from);
+                transactionIds.copyLsbs(from, halves, count);
+                out.putLongs(halves, 0, count);
             }
             for (int from = 0; from < entryCount; from += CHUNK_SIZE) {
                 out.putBytes(kinds[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entryCount - from));
@@ -523,7 +516,7 @@ final class LedgerState {
                 int c = entry >>> CHUNK_BITS;
                 int a = entry & CHUNK_MASK;
                 buffer.clear();
-                buffer.putLong(msbs[c][a]).putLong(lsbs[c][a]).put(kinds[c][a]).put(statuses[c][a])
+                buffer.putLong(transactionIds.msb(entry)).putLong(transactionIds.lsb(entry)).put(kinds[c][a]).put(statuses[c][a])
                         .putInt(debited[c][a]).putInt(credited[c][a]).putLong(amounts[c][a]).putShort(entryCurrencies[c][a]);
                 sha.update(buffer.flip());
             }
@@ -557,12 +550,14 @@ final class LedgerState {
             for (int entry = 0; entry < Math.min(entryCount, other.entryCount); entry++) {
                 int c = entry >>> CHUNK_BITS;
                 int a = entry & CHUNK_MASK;
-                boolean same = msbs[c][a] == other.msbs[c][a] && lsbs[c][a] == other.lsbs[c][a]
+                boolean same = transactionIds.msb(entry) == other.transactionIds.msb(entry)
+                        && transactionIds.lsb(entry) == other.transactionIds.lsb(entry)
                         && kinds[c][a] == other.kinds[c][a] && statuses[c][a] == other.statuses[c][a]
                         && debited[c][a] == other.debited[c][a] && credited[c][a] == other.credited[c][a]
                         && amounts[c][a] == other.amounts[c][a] && entryCurrencies[c][a] == other.entryCurrencies[c][a];
                 if (!same) {
-                    return "id entry " + entry + " (transaction " + new UUID(msbs[c][a], lsbs[c][a]) + ") differs";
+                    return "id entry " + entry + " (transaction " + new UUID(transactionIds.msb(entry),
+                            transactionIds.lsb(entry)) + ") differs";
                 }
             }
             if (entryCount != other.entryCount) {
@@ -659,11 +654,22 @@ final class LedgerState {
         for (int chunk = 0; chunk < chunks; chunk++) {
             addChunk(chunk);
         }
+        long[][] msbs = new long[chunks][];
         for (int from = 0; from < entries; from += CHUNK_SIZE) {
-            in.getLongs(entryMsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+            msbs[from >>> CHUNK_BITS] = new long[Math.min(CHUNK_SIZE, entries - from)];
+            in.getLongs(msbs[from >>> CHUNK_BITS], 0, msbs[from >>> CHUNK_BITS].length);
         }
+        ids = new IdTable(entries);
+        long[] lsbs = new long[Math.min(CHUNK_SIZE, entries)];
         for (int from = 0; from < entries; from += CHUNK_SIZE) {
-            in.getLongs(entryLsbs[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
+            long[] chunkMsbs = msbs[from >>> CHUNK_BITS];
+            in.getLongs(lsbs, 0, chunkMsbs.length);
+            for (int at = 0; at < chunkMsbs.length; at++) {
+                if (ids.add(chunkMsbs[at], lsbs[at]) != from + at) {
+                    throw new IllegalStateException("snapshot holds transaction " + new UUID(chunkMsbs[at], lsbs[at]) + " twice");
+                }
+            }
+            msbs[from >>> CHUNK_BITS] = null;
         }
         for (int from = 0; from < entries; from += CHUNK_SIZE) {
             in.getBytes(entryKinds[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
@@ -682,15 +688,6 @@ final class LedgerState {
         }
         for (int from = 0; from < entries; from += CHUNK_SIZE) {
             in.getShorts(entryCurrencies[from >>> CHUNK_BITS], 0, Math.min(CHUNK_SIZE, entries - from));
-        }
-        ids = new IdTable(entries);
-        for (int entry = 0; entry < entries; entry++) {
-            int chunk = entry >>> CHUNK_BITS;
-            int at = entry & CHUNK_MASK;
-            if (ids.add(entryMsbs[chunk][at], entryLsbs[chunk][at]) != entry) {
-                throw new IllegalStateException("snapshot holds transaction " + new UUID(entryMsbs[chunk][at],
-                        entryLsbs[chunk][at]) + " twice");
-            }
         }
     }
 

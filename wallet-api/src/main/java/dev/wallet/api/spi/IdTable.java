@@ -1,27 +1,40 @@
 package dev.wallet.api.spi;
 
+import java.util.Arrays;
+
 /**
  * A compact set of transaction ids (a UUID as two longs) that gives each id a dense entry number
  * in insertion order, so that a strategy can keep what it remembers of each id in flat columns
- * indexed by that number instead of one object per id. Open addressing with linear probing over
- * one primitive array; {@value #BYTES_PER_SLOT} bytes per slot at a load of at most
- * {@value #LOAD_FACTOR_PERCENT}%, and nothing for the garbage collector to trace.
+ * indexed by that number instead of one object per id.
+ *
+ * <p>The ids themselves are kept in two append-only columns in entry order; the hash table is one
+ * {@code long} per slot (32 bits of the id's hash and its entry number + 1) at a load of at most
+ * {@value #LOAD_FACTOR_PERCENT}%, with linear probing. A lookup of a new id, the common case,
+ * reads one slot and no column (a slot whose hash bits match is confirmed against the columns);
+ * growing re-reads the columns in order. About {@value #BYTES_PER_ID_MAX} bytes per id at most,
+ * and nothing for the garbage collector to trace.
  *
  * <p>Not thread-safe: one writer at a time (a partition's lock or its single writer thread).
  */
 public final class IdTable {
 
-    static final int BYTES_PER_SLOT = 24;
     static final int LOAD_FACTOR_PERCENT = 70;
+    /** Two column longs per id, and a slot per id at a load just over half the maximum (right after growing). */
+    static final int BYTES_PER_ID_MAX = 16 + 8 * 100 / (LOAD_FACTOR_PERCENT / 2);
     private static final int CAPACITY_MIN = 16;
     private static final int CAPACITY_MAX = 1 << 28;
-    /** Longs per slot: the id's two halves and its entry number + 1 (0 marks an empty slot), side by side so that a probe touches one cache line. */
-    private static final int STRIDE = 3;
+    private static final int CHUNK_BITS = 14;
+    private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+    private static final int CHUNK_MASK = CHUNK_SIZE - 1;
 
+    /** Which of a hash's upper 32 bits a slot keeps; all of them, except in tests of the confirmation. */
+    private final int hashBitsMask;
     private long[] slots;
     private int mask;
     private int size;
     private int resizeAt;
+    private long[][] msbs = new long[1][];
+    private long[][] lsbs = new long[1][];
 
     public IdTable() {
         this(CAPACITY_MIN);
@@ -29,6 +42,12 @@ public final class IdTable {
 
     /** A table sized for {@code expected} ids without growing. */
     public IdTable(int expected) {
+        this(expected, -1);
+    }
+
+    /** With fewer hash bits kept per slot, so that tests see slots whose bits match a different id. */
+    IdTable(int expected, int hashBitsMask) {
+        this.hashBitsMask = hashBitsMask;
         allocate(capacityFor(Math.max(expected, 1)));
     }
 
@@ -39,29 +58,28 @@ public final class IdTable {
 
     /** The entry of an id, or -1 if absent. */
     public int find(long msb, long lsb) {
-        int slot = slotOf(msb, lsb);
+        long hash = hash(msb, lsb);
+        int bits = hashBits(hash);
+        int slot = (int) hash & mask;
         while (true) {
-            int at = slot * STRIDE;
-            long entry = slots[at + 2];
-            if (entry == 0) {
+            long held = slots[slot];
+            if (held == 0) {
                 return -1;
             }
-            if (slots[at] == msb && slots[at + 1] == lsb) {
-                return (int) entry - 1;
+            if ((int) (held >>> 32) == bits && holds((int) held - 1, msb, lsb)) {
+                return (int) held - 1;
             }
             slot = (slot + 1) & mask;
         }
     }
 
     /**
-     * Reads the slot where an id's probe starts (both of its cache lines, when it spans two) and
-     * answers a meaningless sum. For a batch of ids, a tight loop of touches, whose loads do not
-     * depend on each other so that the processor overlaps their cache misses, makes the finds or
-     * adds that follow hit the cache.
+     * Reads the slot where an id's probe starts and answers a meaningless sum. For a batch of ids,
+     * a tight loop of touches, whose loads do not depend on each other so that the processor
+     * overlaps their cache misses, makes the finds or adds that follow hit the cache.
      */
     public long touch(long msb, long lsb) {
-        int at = slotOf(msb, lsb) * STRIDE;
-        return slots[at] + slots[at + STRIDE - 1];
+        return slots[(int) hash(msb, lsb) & mask];
     }
 
     /**
@@ -77,24 +95,48 @@ public final class IdTable {
             // an id it could not account for.
             grow();
         }
-        int slot = slotOf(msb, lsb);
+        long hash = hash(msb, lsb);
+        int bits = hashBits(hash);
+        int slot = (int) hash & mask;
         while (true) {
-            int at = slot * STRIDE;
-            long entry = slots[at + 2];
-            if (entry == 0) {
+            long held = slots[slot];
+            if (held == 0) {
                 break;
             }
-            if (slots[at] == msb && slots[at + 1] == lsb) {
-                return (int) -entry;
+            if ((int) (held >>> 32) == bits && holds((int) held - 1, msb, lsb)) {
+                return -((int) held - 1) - 1;
             }
             slot = (slot + 1) & mask;
         }
-        int entry = size++;
-        int at = slot * STRIDE;
-        slots[at] = msb;
-        slots[at + 1] = lsb;
-        slots[at + 2] = entry + 1L;
+        int entry = size;
+        int chunk = entry >>> CHUNK_BITS;
+        if (chunk == msbs.length || msbs[chunk] == null) {
+            addChunk(chunk);
+        }
+        msbs[chunk][entry & CHUNK_MASK] = msb;
+        lsbs[chunk][entry & CHUNK_MASK] = lsb;
+        slots[slot] = (long) bits << 32 | (entry + 1L);
+        size++;
         return entry;
+    }
+
+    /** The id's upper half at {@code entry} ({@code 0 .. size()-1}). */
+    public long msb(int entry) {
+        return msbs[entry >>> CHUNK_BITS][entry & CHUNK_MASK];
+    }
+
+    /** The id's lower half at {@code entry} ({@code 0 .. size()-1}). */
+    public long lsb(int entry) {
+        return lsbs[entry >>> CHUNK_BITS][entry & CHUNK_MASK];
+    }
+
+    /**
+     * The ids held now, immutable: it shares the append-only columns (nothing below the current
+     * size ever changes), so it is cheap to take and safe to read from another thread while this
+     * table goes on adding.
+     */
+    public Ids freeze() {
+        return new Ids(size, msbs.clone(), lsbs.clone());
     }
 
     /** Whether one more id fits (the table can still grow, or has room at its current size). */
@@ -104,15 +146,79 @@ public final class IdTable {
 
     /** Bytes held by the table's arrays (for memory reports). */
     public long footprintBytes() {
-        return (long) slots.length * Long.BYTES;
+        long chunks = (size + CHUNK_SIZE - 1) / CHUNK_SIZE;
+        return (long) slots.length * Long.BYTES + chunks * CHUNK_SIZE * 2L * Long.BYTES;
     }
 
-    private int slotOf(long msb, long lsb) {
+    /** The ids of an {@link IdTable} at one moment, in entry order. */
+    public static final class Ids {
+        private final int size;
+        private final long[][] msbs;
+        private final long[][] lsbs;
+
+        private Ids(int size, long[][] msbs, long[][] lsbs) {
+            this.size = size;
+            this.msbs = msbs;
+            this.lsbs = lsbs;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public long msb(int entry) {
+            return msbs[checked(entry) >>> CHUNK_BITS][entry & CHUNK_MASK];
+        }
+
+        public long lsb(int entry) {
+            return lsbs[checked(entry) >>> CHUNK_BITS][entry & CHUNK_MASK];
+        }
+
+        /** Copies the upper halves of entries {@code from .. from+count-1} into {@code into} from 0. */
+        public void copyMsbs(int from, long[] into, int count) {
+            copy(msbs, from, into, count);
+        }
+
+        /** Copies the lower halves of entries {@code from .. from+count-1} into {@code into} from 0. */
+        public void copyLsbs(int from, long[] into, int count) {
+            copy(lsbs, from, into, count);
+        }
+
+        private void copy(long[][] column, int from, long[] into, int count) {
+            if (from < 0 || count < 0 || from > size - count) {
+                throw new IndexOutOfBoundsException("entries " + from + " + " + count + " of " + size);
+            }
+            int done = 0;
+            while (done < count) {
+                int at = from + done;
+                int n = Math.min(count - done, CHUNK_SIZE - (at & CHUNK_MASK));
+                System.arraycopy(column[at >>> CHUNK_BITS], at & CHUNK_MASK, into, done, n);
+                done += n;
+            }
+        }
+
+        private int checked(int entry) {
+            if (entry < 0 || entry >= size) {
+                throw new IndexOutOfBoundsException("entry " + entry + " of " + size);
+            }
+            return entry;
+        }
+    }
+
+    private boolean holds(int entry, long msb, long lsb) {
+        return msb(entry) == msb && lsb(entry) == lsb;
+    }
+
+    private int hashBits(long hash) {
+        return (int) (hash >>> 32) & hashBitsMask;
+    }
+
+    private static long hash(long msb, long lsb) {
         long h = msb * 0x9E3779B97F4A7C15L + lsb;
         h ^= h >>> 32;
         h *= 0xD6E8FEB86659FD93L;
         h ^= h >>> 32;
-        return (int) h & mask;
+        return h;
     }
 
     private static int capacityFor(int expected) {
@@ -128,30 +234,35 @@ public final class IdTable {
     }
 
     private void allocate(int capacity) {
-        slots = new long[capacity * STRIDE];
+        slots = new long[capacity];
         mask = capacity - 1;
         resizeAt = (int) ((long) capacity * LOAD_FACTOR_PERCENT / 100);
     }
 
+    private void addChunk(int chunk) {
+        if (chunk == msbs.length) {
+            msbs = Arrays.copyOf(msbs, 2 * msbs.length);
+            lsbs = Arrays.copyOf(lsbs, 2 * lsbs.length);
+        }
+        msbs[chunk] = new long[CHUNK_SIZE];
+        lsbs[chunk] = new long[CHUNK_SIZE];
+    }
+
+    /** Doubles the slots and re-inserts every id, reading the columns in entry order. */
     private void grow() {
         int capacity = mask + 1;
         if (capacity >= CAPACITY_MAX) {
             throw new IllegalStateException("the id table is full: it holds " + size + " transaction ids, the most one "
                     + "table can remember");
         }
-        long[] old = slots;
         allocate(capacity << 1);
-        for (int at = 0; at < old.length; at += STRIDE) {
-            if (old[at + 2] != 0) {
-                int slot = slotOf(old[at], old[at + 1]);
-                while (slots[slot * STRIDE + 2] != 0) {
-                    slot = (slot + 1) & mask;
-                }
-                int to = slot * STRIDE;
-                slots[to] = old[at];
-                slots[to + 1] = old[at + 1];
-                slots[to + 2] = old[at + 2];
+        for (int entry = 0; entry < size; entry++) {
+            long hash = hash(msb(entry), lsb(entry));
+            int slot = (int) hash & mask;
+            while (slots[slot] != 0) {
+                slot = (slot + 1) & mask;
             }
+            slots[slot] = (long) hashBits(hash) << 32 | (entry + 1L);
         }
     }
 }
