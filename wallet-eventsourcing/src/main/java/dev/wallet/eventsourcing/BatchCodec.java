@@ -44,7 +44,6 @@ final class BatchCodec {
     static final byte REPLAY_BIT = (byte) 0x80;
     static final byte CAPACITY_EXCEEDED = 0x7f;
     static final int ITEMS_MAX = 1 << 20;
-    static final int ITEM_BYTES_MAX = 1 + EventCodec.PAYLOAD_MAX;
 
     /** One item of a batch: a money command or an account to open. */
     sealed interface Item permits Command, Open {
@@ -64,7 +63,12 @@ final class BatchCodec {
     }
 
     static ByteBuffer encode(List<? extends Item> items) {
-        ByteBuffer out = ByteBuffer.allocate(5 + items.size() * ITEM_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
+        int bytes = 5;
+        for (Item item : items) {
+            bytes += 1 + (item instanceof Command money ? EventCodec.commandBytes(money.command())
+                    : 1 + ((Open) item).account().value().length() + 3);
+        }
+        ByteBuffer out = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         out.put(VERSION).putInt(items.size());
         for (Item item : items) {
             if (item instanceof Command money) {

@@ -135,6 +135,15 @@ final class EventCodec {
         }
     }
 
+    /** The number of bytes {@link #encodeCommand} writes for {@code command}. */
+    static int commandBytes(MoneyCommand command) {
+        int fixed = 1 + 8 + 8 + 8 + 3 + 1 + 1;
+        if (command instanceof Transfer transfer) {
+            return fixed + transfer.source().value().length() + transfer.target().value().length();
+        }
+        return fixed + (command instanceof Deposit deposit ? deposit.account() : ((Withdrawal) command).account()).value().length();
+    }
+
     static MoneyCommand decodeCommand(ByteBuffer in) {
         byte kind = in.get();
         TransactionId id = TransactionId.of(in.getLong(), in.getLong());
@@ -162,10 +171,7 @@ final class EventCodec {
     }
 
     static void putAscii(String value, ByteBuffer out) {
-        out.put((byte) value.length());
-        for (int i = 0; i < value.length(); i++) {
-            out.put((byte) value.charAt(i));
-        }
+        out.put((byte) value.length()).put(value.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     static String getAscii(ByteBuffer in) {
