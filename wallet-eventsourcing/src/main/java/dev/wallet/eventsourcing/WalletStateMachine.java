@@ -7,6 +7,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -38,9 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}), written atomically as
  * {@code snapshot.<term>_<index>} with an MD5 file beside it, where Ratis looks for them and from
- * where it ships them to a replica whose log was purged. Ratis calls {@link #applyTransaction} and
- * {@link #takeSnapshot} from one thread; queries come from others, so state is read and changed
- * under one lock.
+ * where it ships them to a replica whose log was purged; they are written by a thread of their own
+ * while applying goes on. Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one
+ * thread; queries come from others, so state is read and changed under one lock.
  */
 final class WalletStateMachine extends BaseStateMachine {
 
@@ -50,6 +55,13 @@ final class WalletStateMachine extends BaseStateMachine {
     private final Object lock = new Object();
     private final BatchApplier applier = new BatchApplier();
     private LedgerState state = new LedgerState();
+    private final ExecutorService snapshotWriter = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "wallet-snapshot-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The snapshot being written, if any; only the applying thread reads or sets it. */
+    private Future<SingleFileSnapshotInfo> writing;
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -169,28 +181,65 @@ final class WalletStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Writes the state at the last applied index as {@code snapshot.<term>_<index>}. Ratis calls
-     * it on the applying thread, so nothing is applied meanwhile; it purges the log up to the
-     * index returned.
+     * Snapshots without holding up the applying thread: Ratis calls this on that thread once the
+     * log has grown by the snapshot threshold, and again after every applied batch for as long as
+     * the index returned stays that far behind. The first call freezes the state at the last
+     * applied index (cheap: balances are copied, the append-only columns shared) and hands it to a
+     * writer thread, which writes {@code snapshot.<term>_<index>} atomically and its MD5 file beside
+     * it; a later call finds the write done and registers it. Every call answers the newest
+     * snapshot that is completely on disk, which is as far as Ratis then purges the log: the log
+     * always covers what no finished snapshot holds.
      */
     @Override
     public long takeSnapshot() throws IOException {
-        LedgerState.Frozen frozen;
-        TermIndex last;
-        synchronized (lock) {
-            frozen = state.freeze();
-            last = getLastAppliedTermIndex();
+        if (writing != null && writing.isDone()) {
+            Future<SingleFileSnapshotInfo> done = writing;
+            writing = null;
+            try {
+                storage.updateLatestSnapshot(done.get());
+            } catch (ExecutionException e) {
+                LOG.error("{} could not write a snapshot; the log is kept and a new one will be tried", getId(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while collecting a snapshot", e);
+            }
+        } else if (writing == null) {
+            LedgerState.Frozen frozen;
+            TermIndex last;
+            synchronized (lock) {
+                frozen = state.freeze();
+                last = getLastAppliedTermIndex();
+            }
+            SingleFileSnapshotInfo newest = storage.getLatestSnapshot();
+            if (last != null && last.getIndex() >= 0 && (newest == null || newest.getIndex() < last.getIndex())) {
+                writing = snapshotWriter.submit(() -> write(frozen, last));
+            }
         }
-        if (last == null || last.getIndex() < 0) {
-            return RaftLog.INVALID_LOG_INDEX;
-        }
+        SingleFileSnapshotInfo newest = storage.getLatestSnapshot();
+        return newest == null ? RaftLog.INVALID_LOG_INDEX : newest.getIndex();
+    }
+
+    private SingleFileSnapshotInfo write(LedgerState.Frozen frozen, TermIndex last) throws IOException {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         if (!file.exists()) {
             SnapshotStore.writeAtomically(frozen, file.toPath());
         }
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
         LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
-        return last.getIndex();
+        return new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last);
+    }
+
+    /** Lets a snapshot being written finish (its file is renamed into place only once complete). */
+    @Override
+    public void close() throws IOException {
+        snapshotWriter.shutdown();
+        try {
+            if (!snapshotWriter.awaitTermination(1, TimeUnit.MINUTES)) {
+                LOG.warn("{} closed with a snapshot still being written; it stays a temporary file", getId());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        super.close();
     }
 }
