@@ -29,6 +29,10 @@ import java.util.function.Consumer;
  *     -Dexec.classpathScope=test -Dexec.mainClass=dev.wallet.eventsourcing.ReplicaApplyBenchmark \
  *     -Dexec.args="--entries 300 --replicas 3 --runs 5"
  * </pre>
+ *
+ * {@code --paths canonical,batch-applier} (the default) chooses the paths to run; with millions
+ * of ids (more {@code --entries}) a pre-touched heap ({@code -Xms16g -Xmx16g -XX:+AlwaysPreTouch})
+ * keeps page faults out of the figures.
  */
 final class ReplicaApplyBenchmark {
 

@@ -25,9 +25,10 @@ import java.util.Set;
  * Every measurement starts a fresh cluster in a temporary directory, opens and funds the
  * workload's accounts, runs a warm-up, then {@code --runs} measured runs of {@code --seconds}
  * each; the median run is printed. Options: {@code --dir}, {@code --runs} (3), {@code --seconds}
- * (4), {@code --warmup} (4), {@code --mode} (the load: {@code batch:8000} from each of
- * {@code --threads} (2) threads), {@code --sizes} (commands per entry, default
- * 128,1024,2048,4096,8192).
+ * (4), {@code --warmup} (20: the JIT compiles Ratis, gRPC and Netty code for longer than the
+ * wallet's), {@code --mode} (the load: {@code batch:16000} from each of {@code --threads} (8)
+ * threads, enough transfers in flight that the acknowledgement latency does not cap the figure),
+ * {@code --sizes} (commands per entry, default 128,1024,2048,4096,8192).
  */
 public final class ReplicatedBenchmark {
 
@@ -40,9 +41,9 @@ public final class ReplicatedBenchmark {
                 : Files.createDirectories(Path.of(args.get("dir", null)));
         int runs = args.intValue("runs", 3);
         double seconds = args.doubleValue("seconds", 4);
-        double warmup = args.doubleValue("warmup", 4);
-        String mode = args.get("mode", "batch:8000");
-        int threads = args.intValue("threads", 2);
+        double warmup = args.doubleValue("warmup", 20);
+        String mode = args.get("mode", "batch:16000");
+        int threads = args.intValue("threads", 8);
         int accounts = args.intValue("accounts", 100_000);
         List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192");
         System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n",
