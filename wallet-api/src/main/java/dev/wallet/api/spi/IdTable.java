@@ -8,11 +8,13 @@ import java.util.Arrays;
  * indexed by that number instead of one object per id.
  *
  * <p>The ids themselves are kept in two append-only columns in entry order; the hash table is one
- * {@code long} per slot (32 bits of the id's hash and its entry number + 1) at a load of at most
- * {@value #LOAD_FACTOR_PERCENT}%, with linear probing. A lookup of a new id, the common case,
- * reads one slot and no column (a slot whose hash bits match is confirmed against the columns);
- * growing re-reads the columns in order. About {@value #BYTES_PER_ID_MAX} bytes per id at most,
- * and nothing for the garbage collector to trace.
+ * {@code long} per slot (the upper 36 bits of the id's hash and its entry number + 1) at a load of
+ * at most {@value #LOAD_FACTOR_PERCENT}%, with linear probing from the slot the hash's upper bits
+ * name. A lookup of a new id, the common case, reads one slot and no column (a slot whose hash
+ * bits match is confirmed against the columns). Because a slot's own bits name its place, growing
+ * is one sequential pass over the old slots into the new ones, in nearly ascending order, without
+ * reading the ids: a stream of memory rather than a cache miss per id. About
+ * {@value #BYTES_PER_ID_MAX} bytes per id at most, and nothing for the garbage collector to trace.
  *
  * <p>Not thread-safe: one writer at a time (a partition's lock or its single writer thread).
  */
@@ -26,11 +28,16 @@ public final class IdTable {
     private static final int CHUNK_BITS = 14;
     private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK_SIZE - 1;
+    /** A slot's low bits hold the entry + 1 (at most {@value #CAPACITY_MAX} x 70% + 1), the rest the hash's upper bits. */
+    private static final int ENTRY_BITS = 28;
+    private static final long ENTRY_MASK = (1L << ENTRY_BITS) - 1;
 
-    /** Which of a hash's upper 32 bits a slot keeps; all of them, except in tests of the confirmation. */
-    private final int hashBitsMask;
+    /** Which of a hash's bits count; all of them, except in tests that want many ids to share a hash. */
+    private final long hashMask;
     private long[] slots;
     private int mask;
+    /** A hash shifted right by this many bits is its home slot. */
+    private int shift;
     private int size;
     private int resizeAt;
     private long[][] msbs = new long[1][];
@@ -45,9 +52,9 @@ public final class IdTable {
         this(expected, -1);
     }
 
-    /** With fewer hash bits kept per slot, so that tests see slots whose bits match a different id. */
-    IdTable(int expected, int hashBitsMask) {
-        this.hashBitsMask = hashBitsMask;
+    /** With a hash that keeps only {@code hashMask}'s bits, so that tests see slots whose bits match a different id. */
+    IdTable(int expected, long hashMask) {
+        this.hashMask = hashMask;
         allocate(capacityFor(Math.max(expected, 1)));
     }
 
@@ -59,15 +66,14 @@ public final class IdTable {
     /** The entry of an id, or -1 if absent. */
     public int find(long msb, long lsb) {
         long hash = hash(msb, lsb);
-        int bits = hashBits(hash);
-        int slot = (int) hash & mask;
+        int slot = (int) (hash >>> shift);
         while (true) {
             long held = slots[slot];
             if (held == 0) {
                 return -1;
             }
-            if ((int) (held >>> 32) == bits && holds((int) held - 1, msb, lsb)) {
-                return (int) held - 1;
+            if (sameHash(held, hash) && holds(entryOf(held), msb, lsb)) {
+                return entryOf(held);
             }
             slot = (slot + 1) & mask;
         }
@@ -79,7 +85,7 @@ public final class IdTable {
      * overlaps their cache misses, makes the finds or adds that follow hit the cache.
      */
     public long touch(long msb, long lsb) {
-        return slots[(int) hash(msb, lsb) & mask];
+        return slots[(int) (hash(msb, lsb) >>> shift)];
     }
 
     /**
@@ -96,15 +102,14 @@ public final class IdTable {
             grow();
         }
         long hash = hash(msb, lsb);
-        int bits = hashBits(hash);
-        int slot = (int) hash & mask;
+        int slot = (int) (hash >>> shift);
         while (true) {
             long held = slots[slot];
             if (held == 0) {
                 break;
             }
-            if ((int) (held >>> 32) == bits && holds((int) held - 1, msb, lsb)) {
-                return -((int) held - 1) - 1;
+            if (sameHash(held, hash) && holds(entryOf(held), msb, lsb)) {
+                return -entryOf(held) - 1;
             }
             slot = (slot + 1) & mask;
         }
@@ -115,7 +120,7 @@ public final class IdTable {
         }
         msbs[chunk][entry & CHUNK_MASK] = msb;
         lsbs[chunk][entry & CHUNK_MASK] = lsb;
-        slots[slot] = (long) bits << 32 | (entry + 1L);
+        slots[slot] = (hash & ~ENTRY_MASK) | (entry + 1L);
         size++;
         return entry;
     }
@@ -209,16 +214,20 @@ public final class IdTable {
         return msb(entry) == msb && lsb(entry) == lsb;
     }
 
-    private int hashBits(long hash) {
-        return (int) (hash >>> 32) & hashBitsMask;
+    private static boolean sameHash(long held, long hash) {
+        return (held ^ hash) >>> ENTRY_BITS == 0;
     }
 
-    private static long hash(long msb, long lsb) {
+    private static int entryOf(long held) {
+        return (int) (held & ENTRY_MASK) - 1;
+    }
+
+    private long hash(long msb, long lsb) {
         long h = msb * 0x9E3779B97F4A7C15L + lsb;
         h ^= h >>> 32;
         h *= 0xD6E8FEB86659FD93L;
         h ^= h >>> 32;
-        return h;
+        return h & hashMask;
     }
 
     private static int capacityFor(int expected) {
@@ -236,6 +245,7 @@ public final class IdTable {
     private void allocate(int capacity) {
         slots = new long[capacity];
         mask = capacity - 1;
+        shift = Long.numberOfLeadingZeros(capacity) + 1;
         resizeAt = (int) ((long) capacity * LOAD_FACTOR_PERCENT / 100);
     }
 
@@ -248,21 +258,27 @@ public final class IdTable {
         lsbs[chunk] = new long[CHUNK_SIZE];
     }
 
-    /** Doubles the slots and re-inserts every id, reading the columns in entry order. */
+    /**
+     * Doubles the slots. A slot keeps its hash's upper bits, which name its home in the new table
+     * as in the old; taking the old slots in order inserts in nearly ascending order of home, so
+     * the new table is written front to back and no id is read.
+     */
     private void grow() {
         int capacity = mask + 1;
         if (capacity >= CAPACITY_MAX) {
             throw new IllegalStateException("the id table is full: it holds " + size + " transaction ids, the most one "
                     + "table can remember");
         }
+        long[] old = slots;
         allocate(capacity << 1);
-        for (int entry = 0; entry < size; entry++) {
-            long hash = hash(msb(entry), lsb(entry));
-            int slot = (int) hash & mask;
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & mask;
+        for (long held : old) {
+            if (held != 0) {
+                int slot = (int) (held >>> shift);
+                while (slots[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                slots[slot] = held;
             }
-            slots[slot] = (long) hashBits(hash) << 32 | (entry + 1L);
         }
     }
 }
