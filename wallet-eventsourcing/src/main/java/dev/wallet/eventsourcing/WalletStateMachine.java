@@ -62,6 +62,8 @@ final class WalletStateMachine extends BaseStateMachine {
     });
     /** The snapshot being written, if any; only the applying thread reads or sets it. */
     private Future<SingleFileSnapshotInfo> writing;
+    /** The newest snapshot completely on disk (loaded, installed or written); null before the first. */
+    private volatile SingleFileSnapshotInfo latestSnapshot;
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -93,9 +95,22 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * The newest snapshot on disk, as this state machine recorded it. Ratis asks on every follower
+     * append; the storage's own answer scans the directory while no snapshot exists yet, and a scan
+     * that overlaps the first snapshot's registration fails inside Ratis (a NullPointerException
+     * that fails the append), so the storage is asked only at start, on a reload, and when a write
+     * finishes.
+     */
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return latestSnapshot;
+    }
+
     private void loadNewestSnapshot() throws IOException {
         SingleFileSnapshotInfo newest = storage.loadLatestSnapshot();
         if (newest == null) {
+            latestSnapshot = null;
             return;
         }
         Path file = newest.getFile().getPath();
@@ -112,6 +127,7 @@ final class WalletStateMachine extends BaseStateMachine {
         synchronized (lock) {
             state = loaded;
             setLastAppliedTermIndex(newest.getTermIndex());
+            latestSnapshot = newest;
         }
         LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
     }
@@ -196,7 +212,7 @@ final class WalletStateMachine extends BaseStateMachine {
             Future<SingleFileSnapshotInfo> done = writing;
             writing = null;
             try {
-                storage.updateLatestSnapshot(done.get());
+                latestSnapshot = storage.updateLatestSnapshot(done.get());
             } catch (ExecutionException e) {
                 LOG.error("{} could not write a snapshot; the log is kept and a new one will be tried", getId(), e.getCause());
             } catch (InterruptedException e) {
@@ -210,12 +226,12 @@ final class WalletStateMachine extends BaseStateMachine {
                 frozen = state.freeze();
                 last = getLastAppliedTermIndex();
             }
-            SingleFileSnapshotInfo newest = storage.getLatestSnapshot();
+            SingleFileSnapshotInfo newest = latestSnapshot;
             if (last != null && last.getIndex() >= 0 && (newest == null || newest.getIndex() < last.getIndex())) {
                 writing = snapshotWriter.submit(() -> write(frozen, last));
             }
         }
-        SingleFileSnapshotInfo newest = storage.getLatestSnapshot();
+        SingleFileSnapshotInfo newest = latestSnapshot;
         return newest == null ? RaftLog.INVALID_LOG_INDEX : newest.getIndex();
     }
 
