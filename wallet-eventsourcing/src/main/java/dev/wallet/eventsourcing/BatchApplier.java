@@ -1,6 +1,5 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
@@ -140,24 +139,19 @@ final class BatchApplier {
             offsets[i] = at;
             byte type = in.get(at);
             if (type == BatchCodec.MONEY) {
-                byte kind = in.get(at + 1);
-                long amount = in.getLong(at + 18);
                 int second = at + MONEY_FIXED + (in.get(at + MONEY_FIXED - 2) & 0xff);
                 int end = second + (in.get(second - 1) & 0xff);
                 if (end > in.limit()) {
                     throw new IllegalArgumentException("batch entry ends inside an item");
                 }
-                int code = currencyCode(in, at);
+                int code = BatchCodec.currencyCode(in, at);
                 if (code != lastCode) {
                     lastCode = code;
                     lastCurrency = currencies.get(code);
                     lastCurrencyIndex = lastCurrency == null ? -1 : state.currencyIndexOf(lastCurrency);
                 }
-                boolean plain = kind >= CommandKind.TRANSFER && kind <= CommandKind.WITHDRAWAL
-                        && (in.getLong(at + 2) != 0 || in.getLong(at + 10) != 0)
-                        && amount > 0 && amount <= Money.MAX_AMOUNT_MINOR && lastCurrency != null;
                 currencyIndexes[i] = lastCurrencyIndex;
-                plans[i] = plain ? RESOLVED : UNDECODED;
+                plans[i] = lastCurrency != null && BatchCodec.plainMoneyFields(in, at) ? RESOLVED : UNDECODED;
                 at = end;
             } else if (type == BatchCodec.OPEN) {
                 ByteBuffer item = in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1);
@@ -239,13 +233,9 @@ final class BatchApplier {
     private void decodeMoney(ByteBuffer in, int i) {
         int at = offsets[i];
         MoneyCommand command = EventCodec.decodeCommand(in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1));
-        currencies.putIfAbsent(currencyCode(in, at), command.amount().currency());
+        currencies.putIfAbsent(BatchCodec.currencyCode(in, at), command.amount().currency());
         decoded[i] = command;
         plans[i] = DECODED;
-    }
-
-    private static int currencyCode(ByteBuffer in, int at) {
-        return (in.get(at + 26) & 0xff) | (in.get(at + 27) & 0xff) << 8 | (in.get(at + 28) & 0xff) << 16;
     }
 
     private byte[] decideAll(LedgerState state, ByteBuffer in, int count) {

@@ -44,6 +44,13 @@ final class BatchCodec {
     static final byte REPLAY_BIT = (byte) 0x80;
     static final byte CAPACITY_EXCEEDED = 0x7f;
     static final int ITEMS_MAX = 1 << 20;
+    /** Bytes of a money item up to its first account id: type, kind, id halves, amount, currency, the id's length. */
+    static final int MONEY_HEAD = 1 + 1 + 8 + 8 + 8 + 3 + 1;
+    /** ASCII 0-63 and 64-127 as bit sets: digits, then letters; and those with . : - (low) and @ _ (high). */
+    private static final long ALPHANUMERIC_LOW = 0x03FF_0000_0000_0000L;
+    private static final long ALPHANUMERIC_HIGH = 0x07FF_FFFE_07FF_FFFEL;
+    private static final long ID_CHAR_LOW = ALPHANUMERIC_LOW | 1L << '.' | 1L << ':' | 1L << '-';
+    private static final long ID_CHAR_HIGH = ALPHANUMERIC_HIGH | 1L << ('@' - 64) | 1L << ('_' - 64);
 
     /** One item of a batch: a money command or an account to open. */
     sealed interface Item permits Command, Open {
@@ -118,6 +125,106 @@ final class BatchCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("batch entry ends inside an item", e);
         }
+    }
+
+    /**
+     * Checks a log entry as {@link #decode} does, refusing exactly the entries it refuses, without
+     * building objects for the common case: a money command whose fields are plainly valid (see
+     * {@link #plainMoneyFields} and {@link #plainAccountId}, in a currency the canonical decoding
+     * accepted earlier in the entry) is only read; any other item is decoded the canonical way, the
+     * one place the rules live.
+     *
+     * @throws IllegalArgumentException when the bytes are not a valid entry
+     */
+    static void validate(ByteBuffer entry) {
+        ByteBuffer in = entry.slice().order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            byte version = in.get(0);
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown batch format version " + version);
+            }
+            int count = in.getInt(1);
+            if (count < 1 || count > ITEMS_MAX) {
+                throw new IllegalArgumentException("batch item count out of range: " + count);
+            }
+            int at = 5;
+            int acceptedCurrency = -1;
+            for (int i = 0; i < count; i++) {
+                byte type = in.get(at);
+                if (type == MONEY) {
+                    int firstLength = in.get(at + MONEY_HEAD - 1) & 0xff;
+                    int second = at + MONEY_HEAD + firstLength + 1;
+                    int secondLength = in.get(second - 1) & 0xff;
+                    int end = second + secondLength;
+                    if (end > in.limit()) {
+                        throw new IllegalArgumentException("batch entry ends inside an item");
+                    }
+                    boolean plain = plainMoneyFields(in, at) && currencyCode(in, at) == acceptedCurrency
+                            && plainAccountId(in, at + MONEY_HEAD, firstLength)
+                            && (in.get(at + 1) != CommandKind.TRANSFER || plainAccountId(in, second, secondLength));
+                    if (!plain) {
+                        EventCodec.decodeCommand(in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1));
+                        acceptedCurrency = currencyCode(in, at);
+                    }
+                    at = end;
+                } else if (type == OPEN) {
+                    ByteBuffer item = in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1);
+                    decodeOpen(item);
+                    at = item.position();
+                } else {
+                    throw new IllegalArgumentException("unknown batch item type " + type);
+                }
+            }
+            if (at != in.limit()) {
+                throw new IllegalArgumentException((in.limit() - at) + " bytes after the last batch item");
+            }
+        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("batch entry ends inside an item", e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A field the value types refuse (an InvalidInputException).
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the kind, id and amount of the money item at {@code at} (its type byte) are plainly
+     * valid: a known kind, a non-nil id, an amount above zero and at most {@link Money#MAX_AMOUNT_MINOR}.
+     * Never true for fields the value types refuse.
+     */
+    static boolean plainMoneyFields(ByteBuffer in, int at) {
+        byte kind = in.get(at + 1);
+        long amount = in.getLong(at + 18);
+        return kind >= CommandKind.TRANSFER && kind <= CommandKind.WITHDRAWAL
+                && (in.getLong(at + 2) != 0 || in.getLong(at + 10) != 0)
+                && amount > 0 && amount <= Money.MAX_AMOUNT_MINOR;
+    }
+
+    /** The three currency code bytes of the money item at {@code at}, packed in an int. */
+    static int currencyCode(ByteBuffer in, int at) {
+        return (in.get(at + 26) & 0xff) | (in.get(at + 27) & 0xff) << 8 | (in.get(at + 28) & 0xff) << 16;
+    }
+
+    /**
+     * Whether {@code length} bytes at {@code offset} are plainly a customer account id: 1 to
+     * {@value AccountId#LENGTH_MAX} ASCII letters, digits and {@code . _ : @ -}, starting with a
+     * letter or digit. Never true for an id {@link AccountId#of(String)} refuses.
+     */
+    static boolean plainAccountId(ByteBuffer in, int offset, int length) {
+        if (length < 1 || length > AccountId.LENGTH_MAX || !idChar(in.get(offset), ALPHANUMERIC_LOW, ALPHANUMERIC_HIGH)) {
+            return false;
+        }
+        for (int i = 1; i < length; i++) {
+            if (!idChar(in.get(offset + i), ID_CHAR_LOW, ID_CHAR_HIGH)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean idChar(byte b, long low, long high) {
+        return b >= 0 && ((b < 64 ? low : high) >>> (b & 63) & 1) != 0;
     }
 
     /** Decodes an open item's body (after its type byte) at the buffer's position. */

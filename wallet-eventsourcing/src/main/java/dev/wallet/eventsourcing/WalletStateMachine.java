@@ -136,7 +136,7 @@ final class WalletStateMachine extends BaseStateMachine {
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         try {
-            BatchCodec.decode(request.getMessage().getContent().asReadOnlyByteBuffer());
+            BatchCodec.validate(request.getMessage().getContent().asReadOnlyByteBuffer());
         } catch (RuntimeException e) {
             throw new IOException("refused a malformed batch: " + e.getMessage(), e);
         }

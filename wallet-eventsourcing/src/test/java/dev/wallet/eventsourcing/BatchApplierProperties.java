@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.wallet.api.AccountId;
+import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.WalletCapacityException;
@@ -26,17 +28,19 @@ import net.jqwik.api.statistics.Statistics;
  * entry with {@link BatchCodec#decode}, then {@link LedgerState#open} or {@link LedgerState#process}
  * per item): the same outcome codes and the same state, entry after entry, on entries made of
  * valid and invalid fields alike; an entry the canonical decoding refuses is refused whole, with
- * nothing changed.
+ * nothing changed. The leader's check ({@link BatchCodec#validate}) refuses exactly the entries
+ * the decoding refuses.
  */
 class BatchApplierProperties {
 
     private static final Consumer<Event> NONE = event -> { };
     /** Account ids around the inline length of the account index (23, 24, 25 bytes) sharing prefixes, and short ones. */
-    private static final List<String> IDS = List.of("a", "b", "alice", "bob", "carol.smith@example",
+    private static final List<String> IDS = List.of("a", "b", "alice", "bob", "carol.smith@example", "9_dan:o-k",
             "x".repeat(22) + "1", "x".repeat(23) + "1", "x".repeat(23) + "2", "x".repeat(24) + "1", "x".repeat(24) + "2",
             "x".repeat(40) + "tail-1", "x".repeat(40) + "tail-2", "y".repeat(64));
     /** Strings the canonical decoding refuses as account ids, and the funding form. */
-    private static final List<String> BAD_IDS = List.of("", " ", "-dash-first", "#funding:USD", "#funding:JPY", "a b",
+    private static final List<String> BAD_IDS = List.of("", " ", "-dash-first", "_under", ".dot", "@at", "a/b", "a~", "a\u007f",
+            "#funding:USD", "#funding:JPY", "a b",
             "z".repeat(65), "caf\u00e9", "alice\0", "a\0\0", "x".repeat(23) + "1\0");
     private static final List<String> CURRENCIES = List.of("USD", "JPY", "EUR");
     private static final List<String> BAD_CURRENCIES = List.of("XXX", "usd", "ZZZ", "US1");
@@ -54,12 +58,15 @@ class BatchApplierProperties {
             try {
                 items = BatchCodec.decode(entry.duplicate());
             } catch (RuntimeException refused) {
+                assertThrows(IllegalArgumentException.class, () -> BatchCodec.validate(entry.duplicate()),
+                        "the leader's check let through an entry the decoding refuses: " + refused);
                 byte[] before = fast.freeze().digest();
                 assertThrows(IllegalArgumentException.class, () -> applier.apply(fast, entry.duplicate()));
                 assertArrayEquals(before, fast.freeze().digest(), "a refused entry changed the state");
                 Statistics.label("entry").collect("refused");
                 continue;
             }
+            BatchCodec.validate(entry.duplicate());
             Statistics.label("entry").collect("applied");
             byte[] expected = canonical(canonical, items);
             byte[] actual = applier.apply(fast, entry.duplicate());
@@ -70,6 +77,29 @@ class BatchApplierProperties {
             assertNull(fast.freeze().firstDifference(canonical.freeze()), "state after entry " + e);
         }
         assertEquals(canonical.sequence(), fast.sequence());
+    }
+
+    /** The byte check of an account id agrees with {@link AccountId#of(String)} on any bytes. */
+    @Property(tries = 2000)
+    void aPlainAccountIdIsExactlyAValidOne(@ForAll long seed) {
+        Random random = new Random(seed);
+        byte[] interesting = ".:-@_/~# \0\u007f".getBytes(StandardCharsets.ISO_8859_1);
+        int length = random.nextInt(8) == 0 ? 60 + random.nextInt(8) : random.nextInt(12);
+        byte[] id = new byte[length];
+        for (int i = 0; i < length; i++) {
+            int choice = random.nextInt(8);
+            id[i] = choice < 4 ? (byte) "abyzABYZ0189".charAt(random.nextInt(12))
+                    : choice < 7 ? interesting[random.nextInt(interesting.length)] : (byte) random.nextInt(256);
+        }
+        boolean valid;
+        try {
+            AccountId.of(new String(id, StandardCharsets.US_ASCII));
+            valid = true;
+        } catch (InvalidInputException refused) {
+            valid = false;
+        }
+        Statistics.label("valid").collect(valid);
+        assertEquals(valid, BatchCodec.plainAccountId(ByteBuffer.wrap(id), 0, length), () -> Arrays.toString(id));
     }
 
     /** The canonical path: the decoded items, decided one by one. */

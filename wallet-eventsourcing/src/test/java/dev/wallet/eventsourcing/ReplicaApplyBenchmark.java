@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  *     -Dexec.args="--entries 300 --replicas 3 --runs 5"
  * </pre>
  *
- * {@code --paths canonical,batch-applier} (the default) chooses the paths to run; with millions
+ * {@code --paths canonical,batch-applier} (the default) chooses the paths to run ({@code leader-check}
+ * times instead what the leader spends checking an entry before logging it); with millions
  * of ids (more {@code --entries}) a pre-touched heap ({@code -Xms16g -Xmx16g -XX:+AlwaysPreTouch})
  * keeps page faults out of the figures.
  */
@@ -54,6 +55,10 @@ final class ReplicaApplyBenchmark {
                 runs + 1, entries);
         List<ByteBuffer> encoded = entries(accounts, perEntry, entries);
         for (String path : textOption(argv, "--paths", "canonical,batch-applier").split(",")) {
+            if (path.equals("leader-check")) {
+                leaderCheck(encoded, perEntry, runs);
+                continue;
+            }
             double[] nanos = new double[runs];
             String digest = null;
             for (int run = 0; run <= runs; run++) {
@@ -82,6 +87,31 @@ final class ReplicaApplyBenchmark {
             Arrays.sort(nanos);
             System.out.printf(Locale.ROOT, "%-14s median %6.0f ns per transfer per replica (runs %s), state digest %s%n", path,
                     nanos[runs / 2], Arrays.toString(Arrays.stream(nanos).mapToLong(Math::round).toArray()), digest);
+        }
+    }
+
+    /** What the leader spends checking an entry before it logs it: decoding into objects, and {@link BatchCodec#validate}. */
+    private static void leaderCheck(List<ByteBuffer> encoded, int perEntry, int runs) {
+        for (String check : List.of("decode", "validate")) {
+            double[] nanos = new double[runs];
+            long items = 0;
+            for (int run = 0; run <= runs; run++) {
+                long start = System.nanoTime();
+                for (ByteBuffer entry : encoded) {
+                    if (check.equals("decode")) {
+                        items += BatchCodec.decode(entry.duplicate()).size();
+                    } else {
+                        BatchCodec.validate(entry.duplicate());
+                        items += perEntry;
+                    }
+                }
+                if (run > 0) {
+                    nanos[run - 1] = (double) (System.nanoTime() - start) / ((long) encoded.size() * perEntry);
+                }
+            }
+            Arrays.sort(nanos);
+            System.out.printf(Locale.ROOT, "leader %-8s median %6.0f ns per transfer (runs %s; %,d items)%n", check,
+                    nanos[runs / 2], Arrays.toString(Arrays.stream(nanos).mapToLong(Math::round).toArray()), items);
         }
     }
 
