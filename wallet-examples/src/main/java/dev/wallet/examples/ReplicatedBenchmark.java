@@ -28,7 +28,8 @@ import java.util.Set;
  * (4), {@code --warmup} (20: the JIT compiles Ratis, gRPC and Netty code for longer than the
  * wallet's), {@code --mode} (the load: {@code batch:16000} from each of {@code --threads} (8)
  * threads, enough transfers in flight that the acknowledgement latency does not cap the figure),
- * {@code --sizes} (commands per entry, default 128,1024,2048,4096,8192).
+ * {@code --sizes} (commands per entry, default 128,1024,2048,4096,8192), {@code --snapshot-every} (log
+ * entries between snapshots; the embedded cluster's default when absent).
  */
 public final class ReplicatedBenchmark {
 
@@ -36,7 +37,8 @@ public final class ReplicatedBenchmark {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of("dir", "runs", "seconds", "warmup", "mode", "threads", "sizes", "accounts"));
+        Args args = new Args(argv, Set.of("dir", "runs", "seconds", "warmup", "mode", "threads", "sizes", "accounts",
+                "snapshot-every"));
         Path root = args.get("dir", null) == null ? Files.createTempDirectory("wallet-raft-bench-")
                 : Files.createDirectories(Path.of(args.get("dir", null)));
         int runs = args.intValue("runs", 3);
@@ -46,6 +48,7 @@ public final class ReplicatedBenchmark {
         int threads = args.intValue("threads", 8);
         int accounts = args.intValue("accounts", 100_000);
         List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192");
+        String snapshotEvery = args.get("snapshot-every", null);
         System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20, root);
@@ -55,7 +58,8 @@ public final class ReplicatedBenchmark {
                 "p99 ms");
         try {
             for (String size : sizes) {
-                measure(root, Integer.parseInt(size.trim()), Workload.uniform(accounts), mode, threads, runs, seconds, warmup);
+                measure(root, Integer.parseInt(size.trim()), Workload.uniform(accounts), mode, threads, runs, seconds, warmup,
+                        snapshotEvery);
             }
         } finally {
             Directories.deleteRecursively(root);
@@ -63,9 +67,13 @@ public final class ReplicatedBenchmark {
     }
 
     private static void measure(Path root, int batch, Workload workload, String mode, int threads, int runs, double seconds,
-                                double warmup) throws Exception {
+                                double warmup, String snapshotEvery) throws Exception {
         Path directory = Files.createTempDirectory(root, "cluster-");
-        try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).batchCommandsMax(batch).start()) {
+        EmbeddedCluster.Builder builder = ReplicatedWallet.embedded(directory).batchCommandsMax(batch);
+        if (snapshotEvery != null) {
+            builder.snapshotEveryEntries(Long.parseLong(snapshotEvery));
+        }
+        try (EmbeddedCluster cluster = builder.start()) {
             ReplicatedWallet wallet = cluster.wallet();
             workload.setUp(wallet);
             String effectiveMode = batch == 1 && mode.startsWith("batch") ? "async:64" : mode;
