@@ -4,7 +4,6 @@ import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.WalletCapacityException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -116,13 +115,8 @@ final class BatchApplier {
                 }
             }
             return count;
-        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("batch entry ends inside an item", e);
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (RuntimeException e) {
-            // A field the value types refuse (an InvalidInputException).
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw BatchCodec.invalidEntry(e);
         }
     }
 

@@ -178,14 +178,21 @@ final class BatchCodec {
             if (at != in.limit()) {
                 throw new IllegalArgumentException((in.limit() - at) + " bytes after the last batch item");
             }
-        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("batch entry ends inside an item", e);
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (RuntimeException e) {
-            // A field the value types refuse (an InvalidInputException).
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw invalidEntry(e);
         }
+    }
+
+    /**
+     * What reading an entry throws, as the one error a refused entry gets: framing cut short
+     * (a buffer underflow or an index out of bounds) or a field the value types refuse (an
+     * {@code InvalidInputException}) become an {@link IllegalArgumentException}.
+     */
+    static IllegalArgumentException invalidEntry(RuntimeException e) {
+        if (e instanceof BufferUnderflowException || e instanceof IndexOutOfBoundsException) {
+            return new IllegalArgumentException("batch entry ends inside an item", e);
+        }
+        return e instanceof IllegalArgumentException invalid ? invalid : new IllegalArgumentException(e.getMessage(), e);
     }
 
     /**
