@@ -45,8 +45,6 @@ final class BatchApplier {
     /** An item decoded the canonical way, kept in {@code decoded}. */
     private static final byte DECODED = 2;
     private static final byte SUCCESS = BatchCodec.outcomeCode(Status.SUCCESS, false);
-    /** Type, kind, two id halves, amount, currency code and the two account id lengths. */
-    private static final int MONEY_FIXED = 1 + 1 + 8 + 8 + 8 + 3 + 1 + 1;
     /**
      * Items read, resolved and decided per stage: enough independent loads for the processor to
      * overlap, few enough that what the touches brought in (and the address translations) is still
@@ -133,7 +131,7 @@ final class BatchApplier {
             offsets[i] = at;
             byte type = in.get(at);
             if (type == BatchCodec.MONEY) {
-                int second = at + MONEY_FIXED + (in.get(at + MONEY_FIXED - 2) & 0xff);
+                int second = at + BatchCodec.MONEY_HEAD + (in.get(at + BatchCodec.MONEY_HEAD - 1) & 0xff) + 1;
                 int end = second + (in.get(second - 1) & 0xff);
                 if (end > in.limit()) {
                     throw new IllegalArgumentException("batch entry ends inside an item");
@@ -168,7 +166,7 @@ final class BatchApplier {
         AccountIndex index = state.accountIndex();
         for (int i = from; i < to; i++) {
             if (plans[i] == RESOLVED) {
-                int first = offsets[i] + MONEY_FIXED - 1;
+                int first = offsets[i] + BatchCodec.MONEY_HEAD;
                 int firstLength = in.get(first - 1) & 0xff;
                 key(in, first, firstLength, KEY_LONGS * 2 * i);
                 if (in.get(offsets[i] + 1) == CommandKind.TRANSFER) {
@@ -187,7 +185,7 @@ final class BatchApplier {
             if (plans[i] != RESOLVED) {
                 continue;
             }
-            int first = offsets[i] + MONEY_FIXED - 1;
+            int first = offsets[i] + BatchCodec.MONEY_HEAD;
             int firstLength = in.get(first - 1) & 0xff;
             int account = customer(index, in, first, firstLength, KEY_LONGS * 2 * i);
             byte kind = in.get(offsets[i] + 1);
