@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * The bytes the replicated wallet puts in a Raft log entry, in its replies, and in its queries.
  *
- * <p>Log entry (little-endian), one batch of commands decided in order:
+ * <p>A client sends the leader a batch of commands as it has them, account ids spelled out
+ * (little-endian):
  * <pre>
  * uint8  format version (1)
  * int32  item count N (1 to {@link #ITEMS_MAX})
@@ -25,7 +26,28 @@ import java.util.Optional;
  *        type 1 (money command): the command as {@link EventCodec#encodeCommand} writes it
  *        type 2 (open account):  uint8 id length n, n bytes ASCII id, 3 bytes ISO 4217 code
  * </pre>
- * Reply to an entry: one byte per item, in order: a money command's {@link Status#code()} with bit
+ * The leader logs the batch as a <em>resolved</em> entry instead (see
+ * {@link BatchApplier#resolve}): every money command whose accounts the leader's state already
+ * holds names them by account number, about half the bytes, which every replica then writes,
+ * receives and applies without looking the ids up. An account's number is the order in which it
+ * was opened, the same on every replica and never changed, and the leader takes it from the state
+ * it has applied, which every replica has applied too before it reaches this entry.
+ * <pre>
+ * uint8  format version (2)
+ * int32  item count N (1 to {@link #ITEMS_MAX})
+ * uint8  currency count C, then C x 3 bytes ISO 4217 code: the currencies of the resolved items
+ * N x    uint8 item type, then
+ *        type 1 or 2: as in format 1 (a command whose accounts the leader could not resolve, an open)
+ *        type 3 (resolved money command): uint8 kind, int64 id msb, int64 id lsb,
+ *               varint amount in minor units, uint8 currency (an index into the entry's table),
+ *               varint account number (a transfer's source; a deposit's or withdrawal's customer),
+ *               then for a transfer only, varint target account number
+ * </pre>
+ * A varint is an unsigned LEB128 number in its shortest form (7 bits a byte, low bits first, the
+ * high bit set on every byte but the last). A resolved command is decided exactly as the format-1
+ * command naming the ids of those accounts would be.
+ *
+ * <p>Reply to an entry: one byte per item, in order: a money command's {@link Status#code()} with bit
  * 0x80 set for a replay; an open's {@link OpenResult} ordinal; {@link #CAPACITY_EXCEEDED} when the
  * idempotency index had no room (nothing changed for that item).
  *
@@ -36,9 +58,13 @@ import java.util.Optional;
  */
 final class BatchCodec {
 
+    /** The format clients send. */
     static final byte VERSION = 1;
+    /** The format the leader logs, with resolved items. */
+    static final byte VERSION_RESOLVED = 2;
     static final byte MONEY = 1;
     static final byte OPEN = 2;
+    static final byte RESOLVED = 3;
     static final byte QUERY_BALANCE = 1;
     static final byte QUERY_STATE = 2;
     static final byte REPLAY_BIT = (byte) 0x80;
@@ -46,6 +72,12 @@ final class BatchCodec {
     static final int ITEMS_MAX = 1 << 20;
     /** Bytes of a money item up to its first account id: type, kind, id halves, amount, currency, the id's length. */
     static final int MONEY_HEAD = 1 + 1 + 8 + 8 + 8 + 3 + 1;
+    /** Bytes of a resolved item before its amount: type, kind, id halves. */
+    static final int RESOLVED_HEAD = 1 + 1 + 8 + 8;
+    /** Most currencies one resolved entry's table holds; items in others stay in format 1. */
+    static final int CURRENCIES_MAX = 255;
+    /** Most bytes of a varint: a long that is not negative, 63 bits at 7 a byte. */
+    private static final int VARINT_BYTES_MAX = 9;
     /** ASCII 0-63 and 64-127 as bit sets: digits, then letters; and those with . : - (low) and @ _ (high). */
     private static final long ALPHANUMERIC_LOW = 0x03FF_0000_0000_0000L;
     private static final long ALPHANUMERIC_HIGH = 0x07FF_FFFE_07FF_FFFEL;
@@ -69,26 +101,45 @@ final class BatchCodec {
     private BatchCodec() {
     }
 
+    /** A format-1 batch of {@code items}, as a client sends it. */
     static ByteBuffer encode(List<? extends Item> items) {
         int bytes = 5;
         for (Item item : items) {
-            bytes += 1 + (item instanceof Command money ? EventCodec.commandBytes(money.command())
-                    : 1 + ((Open) item).account().value().length() + 3);
+            bytes += item instanceof Command money ? moneyItemBytes(money.command()) : openItemBytes(((Open) item).account());
         }
         ByteBuffer out = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         out.put(VERSION).putInt(items.size());
         for (Item item : items) {
             if (item instanceof Command money) {
-                out.put(MONEY);
-                EventCodec.encodeCommand(money.command(), out);
+                putMoneyItem(money.command(), out);
             } else {
-                Open open = (Open) item;
-                out.put(OPEN);
-                EventCodec.putAscii(open.account().value(), out);
-                EventCodec.putCurrency(open.currency(), out);
+                putOpenItem(((Open) item).account(), ((Open) item).currency(), out);
             }
         }
         return out.flip();
+    }
+
+    /** The bytes of a money command's item in a format-1 batch (its type byte included). */
+    static int moneyItemBytes(MoneyCommand command) {
+        return 1 + EventCodec.commandBytes(command);
+    }
+
+    /** Writes a money command's item (its type byte included) at the buffer's position, little-endian. */
+    static void putMoneyItem(MoneyCommand command, ByteBuffer out) {
+        out.put(MONEY);
+        EventCodec.encodeCommand(command, out);
+    }
+
+    /** The bytes of an open's item in a format-1 batch (its type byte included). */
+    static int openItemBytes(AccountId account) {
+        return 1 + 1 + account.value().length() + 3;
+    }
+
+    /** Writes an open's item (its type byte included) at the buffer's position. */
+    static void putOpenItem(AccountId account, Currency currency, ByteBuffer out) {
+        out.put(OPEN);
+        EventCodec.putAscii(account.value(), out);
+        EventCodec.putCurrency(currency, out);
     }
 
     /**
@@ -124,62 +175,6 @@ final class BatchCodec {
             return items;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("batch entry ends inside an item", e);
-        }
-    }
-
-    /**
-     * Checks a log entry as {@link #decode} does, refusing exactly the entries it refuses, without
-     * building objects for the common case: a money command whose fields are plainly valid (see
-     * {@link #plainMoneyFields} and {@link #plainAccountId}, in a currency the canonical decoding
-     * accepted earlier in the entry) is only read; any other item is decoded the canonical way, the
-     * one place the rules live.
-     *
-     * @throws IllegalArgumentException when the bytes are not a valid entry
-     */
-    static void validate(ByteBuffer entry) {
-        ByteBuffer in = entry.slice().order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            byte version = in.get(0);
-            if (version != VERSION) {
-                throw new IllegalArgumentException("unknown batch format version " + version);
-            }
-            int count = in.getInt(1);
-            if (count < 1 || count > ITEMS_MAX) {
-                throw new IllegalArgumentException("batch item count out of range: " + count);
-            }
-            int at = 5;
-            int acceptedCurrency = -1;
-            for (int i = 0; i < count; i++) {
-                byte type = in.get(at);
-                if (type == MONEY) {
-                    int firstLength = in.get(at + MONEY_HEAD - 1) & 0xff;
-                    int second = at + MONEY_HEAD + firstLength + 1;
-                    int secondLength = in.get(second - 1) & 0xff;
-                    int end = second + secondLength;
-                    if (end > in.limit()) {
-                        throw new IllegalArgumentException("batch entry ends inside an item");
-                    }
-                    boolean plain = plainMoneyFields(in, at) && currencyCode(in, at) == acceptedCurrency
-                            && plainAccountId(in, at + MONEY_HEAD, firstLength)
-                            && (in.get(at + 1) != CommandKind.TRANSFER || plainAccountId(in, second, secondLength));
-                    if (!plain) {
-                        EventCodec.decodeCommand(in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1));
-                        acceptedCurrency = currencyCode(in, at);
-                    }
-                    at = end;
-                } else if (type == OPEN) {
-                    ByteBuffer item = in.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at + 1);
-                    decodeOpen(item);
-                    at = item.position();
-                } else {
-                    throw new IllegalArgumentException("unknown batch item type " + type);
-                }
-            }
-            if (at != in.limit()) {
-                throw new IllegalArgumentException((in.limit() - at) + " bytes after the last batch item");
-            }
-        } catch (RuntimeException e) {
-            throw invalidEntry(e);
         }
     }
 
@@ -232,6 +227,44 @@ final class BatchCodec {
 
     private static boolean idChar(byte b, long low, long high) {
         return b >= 0 && ((b < 64 ? low : high) >>> (b & 63) & 1) != 0;
+    }
+
+    /** The number of bytes {@link #putVarint} writes for {@code value} (not negative). */
+    static int varintBytes(long value) {
+        return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+    }
+
+    /** Writes {@code value} (not negative) as a varint at the buffer's position. */
+    static void putVarint(ByteBuffer out, long value) {
+        while ((value & ~0x7fL) != 0) {
+            out.put((byte) (value & 0x7f | 0x80));
+            value >>>= 7;
+        }
+        out.put((byte) value);
+    }
+
+    /**
+     * The varint at {@code at}, absolute; it takes {@link #varintBytes} of its value.
+     *
+     * @throws IllegalArgumentException when it is longer than its value needs, longer than 9
+     *                                  bytes, or runs past the buffer's limit
+     */
+    static long getVarint(ByteBuffer in, int at) {
+        long value = 0;
+        for (int i = 0; i < VARINT_BYTES_MAX; i++) {
+            if (at + i >= in.limit()) {
+                throw new IllegalArgumentException("batch entry ends inside an item");
+            }
+            byte b = in.get(at + i);
+            value |= (long) (b & 0x7f) << (7 * i);
+            if (b >= 0) {
+                if (b == 0 && i > 0) {
+                    throw new IllegalArgumentException("a varint at byte " + at + " is longer than its value needs");
+                }
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("a varint at byte " + at + " is longer than " + VARINT_BYTES_MAX + " bytes");
     }
 
     /** Decodes an open item's body (after its type byte) at the buffer's position. */

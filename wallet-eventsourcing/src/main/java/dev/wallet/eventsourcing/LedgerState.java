@@ -323,6 +323,11 @@ final class LedgerState {
         return fundingByCurrency[currency];
     }
 
+    /** Whether the account at {@code index} (at most {@link #accountCount()} - 1) is a customer account, not a funding one. */
+    boolean isCustomerAccount(int index) {
+        return fundingByCurrency[accountCurrencies[index]] != index;
+    }
+
     private int fundingIndex(Currency currency) {
         return indexOfAccount(AccountId.funding(currency));
     }

@@ -36,16 +36,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The wallet's pure state machine ({@link LedgerState}) behind Raft: every replica applies the
  * same committed batches in log order and so holds the same balances and the same idempotency
- * index. Commands are decided with the single node's rules ({@link BatchApplier} reads each entry's
- * bytes and decides the common case without building objects, everything else through
- * {@link LedgerState#process}); the events are applied and dropped, because the Raft log of command
- * batches is the replicated history.
+ * index. The leader logs each client batch as a resolved entry (accounts named by number, see
+ * {@link BatchCodec}); commands are decided with the single node's rules ({@link BatchApplier}
+ * reads each entry's bytes and decides the common case without building objects, everything else
+ * through {@link LedgerState#process}); the events are applied and dropped, because the Raft log
+ * of command batches is the replicated history.
  *
  * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}), written atomically as
  * {@code snapshot.<term>_<index>} with an MD5 file beside it, where Ratis looks for them and from
  * where it ships them to a replica whose log was purged; they are written by a thread of their own
  * while applying goes on. Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one
- * thread; queries come from others, so state is read and changed under one lock.
+ * thread; {@link #startTransaction} and queries come from others, so state is read and changed
+ * under one lock.
  */
 final class WalletStateMachine extends BaseStateMachine {
 
@@ -54,6 +56,8 @@ final class WalletStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Object lock = new Object();
     private final BatchApplier applier = new BatchApplier();
+    /** The leader's, for {@link #startTransaction}; used under {@code lock}, like {@code applier}. */
+    private final BatchApplier resolver = new BatchApplier();
     private LedgerState state = new LedgerState();
     private final ExecutorService snapshotWriter = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "wallet-snapshot-writer");
@@ -132,17 +136,27 @@ final class WalletStateMachine extends BaseStateMachine {
         LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
     }
 
-    /** Validates the batch on the leader before it enters the log: a malformed entry is refused, never replicated. */
+    /**
+     * The leader's step before a client's batch enters the log: the batch is checked (a malformed
+     * one is refused, never replicated) and logged as a resolved entry, its accounts named by
+     * number as this replica's applied state knows them (see {@link BatchApplier#resolve}), so that
+     * the log carries about half the bytes and no replica looks the ids up again.
+     */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        ByteBuffer batch = request.getMessage().getContent().asReadOnlyByteBuffer();
+        byte[] entry;
         try {
-            BatchCodec.validate(request.getMessage().getContent().asReadOnlyByteBuffer());
+            synchronized (lock) {
+                entry = resolver.resolve(state, batch);
+            }
         } catch (RuntimeException e) {
             throw new IOException("refused a malformed batch: " + e.getMessage(), e);
         }
         return TransactionContext.newBuilder()
                 .setStateMachine(this)
                 .setClientRequest(request)
+                .setLogData(UnsafeByteOperations.unsafeWrap(entry))
                 .build();
     }
 

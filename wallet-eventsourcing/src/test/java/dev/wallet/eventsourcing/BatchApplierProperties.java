@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Currency;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -27,9 +28,10 @@ import net.jqwik.api.statistics.Statistics;
  * {@link BatchApplier} decides every log entry exactly as the canonical path does (decode the
  * entry with {@link BatchCodec#decode}, then {@link LedgerState#open} or {@link LedgerState#process}
  * per item): the same outcome codes and the same state, entry after entry, on entries made of
- * valid and invalid fields alike; an entry the canonical decoding refuses is refused whole, with
- * nothing changed. The leader's check ({@link BatchCodec#validate}) refuses exactly the entries
- * the decoding refuses.
+ * valid and invalid fields alike, both as a client sends them and as the leader logs them after
+ * {@link BatchApplier#resolve resolving} them against a state that is behind; an entry the
+ * canonical decoding refuses is refused whole, by the leader and by every replica, with nothing
+ * changed, and so is a resolved entry with any field out of range.
  */
 class BatchApplierProperties {
 
@@ -48,35 +50,164 @@ class BatchApplierProperties {
     @Property(tries = 200)
     void decidesEveryEntryAsTheCanonicalPath(@ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int entries) {
         Random random = new Random(seed);
-        LedgerState fast = new LedgerState();
         LedgerState canonical = new LedgerState();
+        LedgerState fast = new LedgerState();
+        LedgerState replica = new LedgerState();
+        LedgerState leader = new LedgerState();
         BatchApplier applier = new BatchApplier();
+        BatchApplier replicaApplier = new BatchApplier();
+        BatchApplier leaderApplier = new BatchApplier();
+        BatchApplier resolver = new BatchApplier();
         List<byte[]> earlier = new ArrayList<>();
+        List<byte[]> logged = new ArrayList<>();
+        int leaderApplied = 0;
         for (int e = 0; e < entries; e++) {
             ByteBuffer entry = entry(random, earlier, random.nextInt(8) == 0);
+            // The leader has applied a random part of what is logged: it resolves against a state that is behind.
+            int caughtUp = leaderApplied + random.nextInt(logged.size() - leaderApplied + 1);
+            while (leaderApplied < caughtUp) {
+                leaderApplier.apply(leader, ByteBuffer.wrap(logged.get(leaderApplied++)));
+            }
             List<BatchCodec.Item> items;
             try {
                 items = BatchCodec.decode(entry.duplicate());
             } catch (RuntimeException refused) {
-                assertThrows(IllegalArgumentException.class, () -> BatchCodec.validate(entry.duplicate()),
-                        "the leader's check let through an entry the decoding refuses: " + refused);
+                byte[] leaderBefore = leader.freeze().digest();
+                assertThrows(IllegalArgumentException.class, () -> resolver.resolve(leader, entry.duplicate()),
+                        "the leader let through an entry the decoding refuses: " + refused);
+                assertArrayEquals(leaderBefore, leader.freeze().digest(), "resolving changed the leader's state");
                 byte[] before = fast.freeze().digest();
                 assertThrows(IllegalArgumentException.class, () -> applier.apply(fast, entry.duplicate()));
                 assertArrayEquals(before, fast.freeze().digest(), "a refused entry changed the state");
                 Statistics.label("entry").collect("refused");
                 continue;
             }
-            BatchCodec.validate(entry.duplicate());
+            byte[] resolved = resolver.resolve(leader, entry.duplicate());
+            logged.add(resolved);
             Statistics.label("entry").collect("applied");
+            collectItemTypes(resolved);
             byte[] expected = canonical(canonical, items);
-            byte[] actual = applier.apply(fast, entry.duplicate());
-            assertArrayEquals(expected, actual, "outcome codes of entry " + e);
-            for (byte code : actual) {
+            assertArrayEquals(expected, applier.apply(fast, entry.duplicate()), "outcome codes of entry " + e);
+            assertArrayEquals(expected, replicaApplier.apply(replica, ByteBuffer.wrap(resolved)),
+                    "outcome codes of entry " + e + " as the leader logged it");
+            for (byte code : expected) {
                 Statistics.label("outcome").collect(code);
             }
             assertNull(fast.freeze().firstDifference(canonical.freeze()), "state after entry " + e);
+            assertNull(replica.freeze().firstDifference(canonical.freeze()), "state after logged entry " + e);
         }
         assertEquals(canonical.sequence(), fast.sequence());
+        assertEquals(canonical.sequence(), replica.sequence());
+    }
+
+    /**
+     * A resolved entry whose one item has a field out of range (a kind, the nil id, an amount, a
+     * currency slot, an account that is not a customer account, a varint longer than it needs),
+     * or whose framing is broken, is refused whole with nothing changed; the same entry without
+     * the damage is applied. A client cannot send one: the leader refuses anything but format 1.
+     */
+    @Property(tries = 300)
+    void aResolvedEntryWithAFieldOutOfRangeIsRefusedWhole(@ForAll long seed) {
+        Random random = new Random(seed);
+        LedgerState state = new LedgerState();
+        state.open(AccountId.of("alice"), Currency.getInstance("USD"), NONE);
+        state.open(AccountId.of("bob"), Currency.getInstance("USD"), NONE);
+        state.open(AccountId.of("carol"), Currency.getInstance("JPY"), NONE);
+        // Accounts 0 and 3 are the funding accounts of USD and JPY; 1, 2 and 4 are customers.
+        int items = 1 + random.nextInt(5);
+        int damaged = random.nextInt(items);
+        String damage = List.of("kind", "nil-id", "amount-zero", "amount-over", "currency-slot", "account-past-end",
+                "funding-account", "long-varint", "cut-short", "byte-after", "client-sends-it").get(random.nextInt(11));
+        Statistics.label("damage").collect(damage);
+        long entrySeed = random.nextLong();
+        byte[] good = resolvedEntry(new Random(entrySeed), items, -1, damage);
+        byte[] bad = resolvedEntry(new Random(entrySeed), items, damaged, damage);
+        byte[] before = state.freeze().digest();
+        BatchApplier applier = new BatchApplier();
+        if (damage.equals("client-sends-it")) {
+            assertThrows(IllegalArgumentException.class, () -> new BatchApplier().resolve(state, ByteBuffer.wrap(good)));
+            return;
+        }
+        assertThrows(IllegalArgumentException.class, () -> applier.apply(state, ByteBuffer.wrap(bad)), damage);
+        assertArrayEquals(before, state.freeze().digest(), "a refused entry changed the state");
+        assertEquals(items, applier.apply(state, ByteBuffer.wrap(good)).length, "the undamaged entry is applied");
+    }
+
+    /**
+     * A resolved entry of {@code items} deposits, withdrawals and transfers between the customer
+     * accounts 1, 2 (USD) and 4 (JPY), with {@code damage} done to item {@code damaged} (none when
+     * -1); the same {@code random} seed gives the same entry but for the damage.
+     */
+    private static byte[] resolvedEntry(Random random, int items, int damaged, String damage) {
+        ByteBuffer out = ByteBuffer.allocate(16 + items * 64).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(BatchCodec.VERSION_RESOLVED).putInt(items).put((byte) 2).put("USDJPY".getBytes(StandardCharsets.US_ASCII));
+        int[] customers = {1, 2, 4};
+        for (int i = 0; i < items; i++) {
+            byte kind = (byte) (1 + random.nextInt(3));
+            long msb = random.nextLong();
+            long lsb = random.nextLong() | 1;
+            long amount = 1 + random.nextInt(1_000);
+            int slot = random.nextInt(2);
+            long first = customers[random.nextInt(3)];
+            long second = customers[random.nextInt(3)];
+            int wrong = random.nextInt(1 << 20);
+            if (i == damaged) {
+                switch (damage) {
+                    case "kind" -> kind = (byte) (wrong % 2 == 0 ? 0 : 4);
+                    case "nil-id" -> {
+                        msb = 0;
+                        lsb = 0;
+                    }
+                    case "amount-zero" -> amount = 0;
+                    case "amount-over" -> amount = Money.MAX_AMOUNT_MINOR + 1 + wrong;
+                    case "currency-slot" -> slot = 2 + wrong % 250;
+                    case "account-past-end" -> first = 5 + wrong;
+                    case "funding-account" -> first = wrong % 2 == 0 ? 0 : 3;
+                    default -> { }
+                }
+            }
+            out.put(BatchCodec.RESOLVED).put(kind).putLong(msb).putLong(lsb);
+            BatchCodec.putVarint(out, amount);
+            if (i == damaged && damage.equals("long-varint")) {
+                // The amount with a needless zero byte after it: the shortest form is the only one.
+                out.put(out.position() - 1, (byte) (out.get(out.position() - 1) | 0x80)).put((byte) 0);
+            }
+            out.put((byte) slot);
+            BatchCodec.putVarint(out, first);
+            if (kind == CommandKind.TRANSFER || i == damaged && damage.equals("kind")) {
+                BatchCodec.putVarint(out, second);
+            }
+        }
+        if (damaged >= 0 && damage.equals("byte-after")) {
+            out.put((byte) 0);
+        }
+        out.flip();
+        if (damaged >= 0 && damage.equals("cut-short")) {
+            out.limit(out.limit() - 1 - random.nextInt(8));
+        }
+        return Arrays.copyOf(out.array(), out.limit());
+    }
+
+    /** Counts the items of a logged entry by type: how many the leader resolved, how many it kept as sent. */
+    private static void collectItemTypes(byte[] logged) {
+        ByteBuffer in = ByteBuffer.wrap(logged).order(ByteOrder.LITTLE_ENDIAN);
+        int at = 6 + 3 * (in.get(5) & 0xff);
+        for (int i = 0; i < in.getInt(1); i++) {
+            byte type = in.get(at);
+            Statistics.label("logged item").collect(type == BatchCodec.RESOLVED ? "resolved" : type == BatchCodec.OPEN ? "open" : "as sent");
+            if (type == BatchCodec.RESOLVED) {
+                int p = at + BatchCodec.RESOLVED_HEAD;
+                p += BatchCodec.varintBytes(BatchCodec.getVarint(in, p)) + 1;
+                p += BatchCodec.varintBytes(BatchCodec.getVarint(in, p));
+                at = in.get(at + 1) == CommandKind.TRANSFER ? p + BatchCodec.varintBytes(BatchCodec.getVarint(in, p)) : p;
+            } else if (type == BatchCodec.OPEN) {
+                at += 1 + 1 + (in.get(at + 1) & 0xff) + 3;
+            } else {
+                int second = at + BatchCodec.MONEY_HEAD + (in.get(at + BatchCodec.MONEY_HEAD - 1) & 0xff) + 1;
+                at = second + (in.get(second - 1) & 0xff);
+            }
+        }
+        assertEquals(logged.length, at, "the logged entry's items end where it does");
     }
 
     /** The byte check of an account id agrees with {@link AccountId#of(String)} on any bytes. */

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * What one replica spends applying a replicated entry, without Raft: the same encoded entries of
  * uniform transfers applied to {@code replicas} states in turn (as the replicas of one machine
  * share its caches), by the canonical path (decode every item into objects, then
- * {@link LedgerState#process}) and by {@link BatchApplier}; both must end with the same state.
+ * {@link LedgerState#process}), by {@link BatchApplier} on the entries as a client sends them
+ * ({@code batch-applier}) and on the entries as the leader logs them, accounts resolved to numbers
+ * ({@code resolved}); all must end with the same state.
  *
  * <pre>
  * mvn -q -pl wallet-eventsourcing -am -DskipTests install
@@ -30,8 +32,9 @@ import java.util.function.Consumer;
  *     -Dexec.args="--entries 300 --replicas 3 --runs 5"
  * </pre>
  *
- * {@code --paths canonical,batch-applier} (the default) chooses the paths to run ({@code leader-check}
- * times instead what the leader spends checking an entry before logging it); with millions
+ * {@code --paths canonical,batch-applier,resolved} (the default) chooses the paths to run
+ * ({@code leader} times instead what the leader spends turning a client's batch into the entry it
+ * logs, against decoding the batch into objects); with millions
  * of ids (more {@code --entries}) a pre-touched heap ({@code -Xms16g -Xmx16g -XX:+AlwaysPreTouch})
  * keeps page faults out of the figures.
  */
@@ -54,11 +57,16 @@ final class ReplicaApplyBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), replicas, accounts, perEntry,
                 runs + 1, entries);
         List<ByteBuffer> encoded = entries(accounts, perEntry, entries);
-        for (String path : textOption(argv, "--paths", "canonical,batch-applier").split(",")) {
-            if (path.equals("leader-check")) {
-                leaderCheck(encoded, perEntry, runs);
+        List<ByteBuffer> resolved = null;
+        for (String path : textOption(argv, "--paths", "canonical,batch-applier,resolved").split(",")) {
+            if (path.equals("leader")) {
+                leader(encoded, accounts, perEntry, runs);
                 continue;
             }
+            if (path.equals("resolved") && resolved == null) {
+                resolved = resolved(encoded, accounts);
+            }
+            List<ByteBuffer> applied = path.equals("resolved") ? resolved : encoded;
             double[] nanos = new double[runs];
             String digest = null;
             for (int run = 0; run <= runs; run++) {
@@ -69,7 +77,7 @@ final class ReplicaApplyBenchmark {
                     appliers[r] = new BatchApplier();
                 }
                 long start = System.nanoTime();
-                for (ByteBuffer entry : encoded) {
+                for (ByteBuffer entry : applied) {
                     for (int r = 0; r < replicas; r++) {
                         byte[] reply = path.equals("canonical") ? canonical(states[r], entry.duplicate())
                                 : appliers[r].apply(states[r], entry.duplicate());
@@ -90,29 +98,49 @@ final class ReplicaApplyBenchmark {
         }
     }
 
-    /** What the leader spends checking an entry before it logs it: decoding into objects, and {@link BatchCodec#validate}. */
-    private static void leaderCheck(List<ByteBuffer> encoded, int perEntry, int runs) {
-        for (String check : List.of("decode", "validate")) {
+    /**
+     * What the leader spends on a client's batch before it logs it: decoding it into objects (what
+     * a check by the value types costs), and {@link BatchApplier#resolve}, which checks it and
+     * writes the resolved entry.
+     */
+    private static void leader(List<ByteBuffer> encoded, int accounts, int perEntry, int runs) {
+        LedgerState state = funded(accounts);
+        BatchApplier resolver = new BatchApplier();
+        for (String step : List.of("decode", "resolve")) {
             double[] nanos = new double[runs];
-            long items = 0;
+            long bytes = 0;
             for (int run = 0; run <= runs; run++) {
                 long start = System.nanoTime();
                 for (ByteBuffer entry : encoded) {
-                    if (check.equals("decode")) {
-                        items += BatchCodec.decode(entry.duplicate()).size();
-                    } else {
-                        BatchCodec.validate(entry.duplicate());
-                        items += perEntry;
-                    }
+                    bytes += step.equals("decode") ? BatchCodec.decode(entry.duplicate()).size()
+                            : resolver.resolve(state, entry.duplicate()).length;
                 }
                 if (run > 0) {
                     nanos[run - 1] = (double) (System.nanoTime() - start) / ((long) encoded.size() * perEntry);
                 }
             }
             Arrays.sort(nanos);
-            System.out.printf(Locale.ROOT, "leader %-8s median %6.0f ns per transfer (runs %s; %,d items)%n", check,
-                    nanos[runs / 2], Arrays.toString(Arrays.stream(nanos).mapToLong(Math::round).toArray()), items);
+            System.out.printf(Locale.ROOT, "leader %-8s median %6.0f ns per transfer (runs %s; %,d)%n", step,
+                    nanos[runs / 2], Arrays.toString(Arrays.stream(nanos).mapToLong(Math::round).toArray()), bytes);
         }
+    }
+
+    /** The entries as a leader holding the funded accounts logs them. */
+    private static List<ByteBuffer> resolved(List<ByteBuffer> encoded, int accounts) {
+        LedgerState leader = funded(accounts);
+        BatchApplier resolver = new BatchApplier();
+        List<ByteBuffer> resolved = new ArrayList<>();
+        long sent = 0;
+        long logged = 0;
+        for (ByteBuffer entry : encoded) {
+            byte[] bytes = resolver.resolve(leader, entry.duplicate());
+            sent += entry.remaining();
+            logged += bytes.length;
+            resolved.add(ByteBuffer.wrap(bytes));
+        }
+        System.out.printf(Locale.ROOT, "entries as sent: %,d bytes; as logged (resolved): %,d bytes (%.0f%%)%n", sent, logged,
+                100.0 * logged / sent);
+        return resolved;
     }
 
     private static LedgerState funded(int accounts) {
