@@ -9,6 +9,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Withdrawal;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Currency;
@@ -170,8 +171,21 @@ final class EventCodec {
         return Currencies.parse("currency", new String(code, StandardCharsets.US_ASCII));
     }
 
+    /** Writes a length byte and the id's ASCII bytes; into a heap buffer without an intermediate array. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) copies the low byte of each char, which is the ASCII byte.
     static void putAscii(String value, ByteBuffer out) {
-        out.put((byte) value.length()).put(value.getBytes(StandardCharsets.ISO_8859_1));
+        int length = value.length();
+        out.put((byte) length);
+        if (out.hasArray()) {
+            int at = out.position();
+            if (out.remaining() < length) {
+                throw new BufferOverflowException();
+            }
+            value.getBytes(0, length, out.array(), out.arrayOffset() + at);
+            out.position(at + length);
+        } else {
+            out.put(value.getBytes(StandardCharsets.ISO_8859_1));
+        }
     }
 
     static String getAscii(ByteBuffer in) {

@@ -17,16 +17,17 @@ import dev.wallet.api.WalletUnavailableException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,13 +55,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of the replicated wallet: callers' commands wait in a bounded queue; one sender
- * thread packs up to {@code batchCommandsMax} of them into one Raft log entry and sends it to the
- * leader asynchronously, keeping up to {@code entriesInFlightMax} entries on their way; each
- * command's future completes when its entry is committed and applied, with the outcome the state
- * machine decided. Ratis finds the leader and retries on leader changes; a write that no majority
- * commits within the write timeout fails with {@link NoQuorumException}, and the Ratis client is
- * replaced so later batches are not held behind it.
+ * The client side of the replicated wallet: each caller's commands are encoded on the caller's
+ * thread into one {@link ClientBatch} (a large {@code executeBatch} into several of at most
+ * {@code batchCommandsMax}), which waits in a queue bounded in commands; one sender thread copies
+ * up to {@code batchCommandsMax} commands from the batches in order into one Raft log entry and
+ * sends it to the leader asynchronously, keeping up to {@code entriesInFlightMax} entries on their
+ * way. A batch is answered when every entry that carried its commands is committed and applied,
+ * with the outcomes the state machine decided. Ratis finds the leader and retries on leader
+ * changes; a write that no majority commits within the write timeout fails with
+ * {@link NoQuorumException}, and the Ratis client is replaced so later entries are not held behind it.
  */
 final class RaftWallet implements ReplicatedWallet {
 
@@ -74,8 +77,8 @@ final class RaftWallet implements ReplicatedWallet {
 
     private enum State { OPEN, CLOSED, CRASHED }
 
-    /** One caller's command (or account to open) and where its answer goes. */
-    private record Pending(BatchCodec.Item item, CompletableFuture<Object> future) {
+    /** Commands {@code from .. to-1} of a caller's batch, carried by one log entry. */
+    private record Segment(ClientBatch batch, int from, int to) {
     }
 
     private final RaftGroup group;
@@ -84,7 +87,9 @@ final class RaftWallet implements ReplicatedWallet {
     private final FaultInjector faults;
     private final Runnable onClose;
     private final RaftProperties clientProperties = new RaftProperties();
-    private final ArrayBlockingQueue<Pending> queue;
+    private final LinkedBlockingQueue<ClientBatch> queue = new LinkedBlockingQueue<>();
+    /** Room in the queue, in commands: a caller takes its batch's count, the sender gives it back as it takes them. */
+    private final Semaphore room;
     private final Semaphore window;
     private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
     private final AtomicReference<RaftClient> client = new AtomicReference<>();
@@ -99,7 +104,7 @@ final class RaftWallet implements ReplicatedWallet {
         this.settings = settings;
         this.faults = settings.faults;
         this.onClose = onClose;
-        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity);
+        this.room = new Semaphore(settings.queueCapacity, true);
         this.window = new Semaphore(settings.entriesInFlightMax);
         RaftConfigKeys.Rpc.setType(clientProperties, SupportedRpcType.GRPC);
         RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
@@ -118,7 +123,7 @@ final class RaftWallet implements ReplicatedWallet {
             throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
         }
         Currencies.requireSupported("currency", currency);
-        return (OpenResult) await(submit(new BatchCodec.Open(account, currency)));
+        return OpenResult.values()[await(submit(ClientBatch.open(account, currency)))[0]];
     }
 
     @Override
@@ -127,29 +132,43 @@ final class RaftWallet implements ReplicatedWallet {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public CompletableFuture<Outcome> executeAsync(MoneyCommand command) {
         Objects.requireNonNull(command, "command");
         try {
-            return (CompletableFuture<Outcome>) (CompletableFuture<?>) submit(new BatchCodec.Command(command));
+            return submit(ClientBatch.of(List.of(command), 0, 1)).thenApply(codes -> outcome(command, codes[0]));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
+    /** Encodes and queues the commands in batches of at most {@code batchCommandsMax}, then waits for every answer. */
     @Override
     public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
         Objects.requireNonNull(commands, "commands");
         commands.forEach(command -> Objects.requireNonNull(command, "a command of the batch"));
-        List<CompletableFuture<Outcome>> futures = new ArrayList<>(commands.size());
-        for (MoneyCommand command : commands) {
-            futures.add(executeAsync(command));
+        int size = Math.min(settings.batchCommandsMax, settings.queueCapacity);
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>(commands.size() / size + 1);
+        for (int from = 0; from < commands.size(); from += size) {
+            answers.add(submit(ClientBatch.of(commands, from, Math.min(commands.size(), from + size))));
         }
         List<Outcome> outcomes = new ArrayList<>(commands.size());
-        for (CompletableFuture<Outcome> future : futures) {
-            outcomes.add(await(future));
+        for (CompletableFuture<byte[]> answer : answers) {
+            for (byte code : await(answer)) {
+                outcomes.add(outcome(commands.get(outcomes.size()), code));
+            }
         }
         return outcomes;
+    }
+
+    /** A money command's outcome from its code in an entry's reply. */
+    private static Outcome outcome(MoneyCommand command, byte code) {
+        if (code == BatchCodec.CAPACITY_EXCEEDED) {
+            throw new WalletCapacityException("the replicated idempotency index is full; the wallet cannot take new "
+                    + "transaction ids");
+        }
+        Status status = Status.fromCode((byte) (code & ~BatchCodec.REPLAY_BIT));
+        return (code & BatchCodec.REPLAY_BIT) != 0 ? Outcome.replayOf(command.transactionId(), status)
+                : Outcome.of(command.transactionId(), status);
     }
 
     @Override
@@ -224,56 +243,73 @@ final class RaftWallet implements ReplicatedWallet {
 
     // Sending.
 
-    private CompletableFuture<Object> submit(BatchCodec.Item item) {
-        Pending pending = new Pending(item, new CompletableFuture<>());
+    private CompletableFuture<byte[]> submit(ClientBatch batch) {
         stateLock.readLock().lock();
         try {
             checkOpen();
-            if (!queue.offer(pending, settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!room.tryAcquire(batch.count(), settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new WalletUnavailableException("the replicated wallet's queue stayed full for " + settings.writeTimeout
                         + "; the cluster is not keeping up (or has no quorum)");
             }
+            queue.add(batch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WalletUnavailableException("interrupted while waiting for room in the queue", e);
         } finally {
             stateLock.readLock().unlock();
         }
-        return pending.future;
+        return batch.answers();
     }
 
+    /**
+     * Takes commands from the queued batches in order, up to {@code batchCommandsMax} per entry (a
+     * batch that does not fit whole goes on in the next entry), and sends each entry; after close,
+     * goes on until the queue is empty.
+     */
     private void sendLoop() {
-        List<Pending> batch = new ArrayList<>(settings.batchCommandsMax);
+        ClientBatch current = null;
+        List<Segment> entry = new ArrayList<>();
         while (true) {
-            Pending first;
             try {
-                first = queue.poll(20, TimeUnit.MILLISECONDS);
+                if (current == null) {
+                    current = queue.poll(20, TimeUnit.MILLISECONDS);
+                }
             } catch (InterruptedException e) {
                 return;
             }
-            if (first == null) {
+            if (current == null) {
                 if (state != State.OPEN) {
                     return;
                 }
                 continue;
             }
-            batch.add(first);
-            queue.drainTo(batch, settings.batchCommandsMax - 1);
-            List<Pending> sending = List.copyOf(batch);
-            batch.clear();
+            int commands = 0;
+            int bytes = 5;
+            while (current != null && commands < settings.batchCommandsMax) {
+                int from = current.taken;
+                int to = Math.min(current.count(), from + settings.batchCommandsMax - commands);
+                entry.add(new Segment(current, from, to));
+                current.taken = to;
+                commands += to - from;
+                bytes += current.bytes(from, to);
+                room.release(to - from);
+                current = to == current.count() ? queue.poll() : current;
+            }
+            List<Segment> sending = List.copyOf(entry);
+            entry.clear();
             if (state == State.CRASHED) {
-                sending.forEach(pending -> pending.future.completeExceptionally(closedError()));
+                fail(sending, closedError());
                 continue;
             }
             try {
                 window.acquire();
             } catch (InterruptedException e) {
-                sending.forEach(pending -> pending.future.completeExceptionally(closedError()));
+                fail(sending, closedError());
                 return;
             }
             try {
                 faults.reach(BEFORE_SUBMIT);
-                send(sending);
+                send(sending, commands, bytes);
             } catch (SimulatedCrashException simulated) {
                 window.release();
                 crashed(simulated, sending);
@@ -284,53 +320,44 @@ final class RaftWallet implements ReplicatedWallet {
         }
     }
 
-    private void send(List<Pending> batch) {
-        List<BatchCodec.Item> items = new ArrayList<>(batch.size());
-        batch.forEach(pending -> items.add(pending.item));
+    private void send(List<Segment> segments, int commands, int bytes) {
+        ByteBuffer entry = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        entry.put(BatchCodec.VERSION).putInt(commands);
+        for (Segment segment : segments) {
+            segment.batch.copyItems(segment.from, segment.to, entry);
+        }
         RaftClient raft = raftClient();
-        raft.async().send(message(BatchCodec.encode(items)))
+        raft.async().send(message(entry.flip()))
                 .orTimeout(settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
                     window.release();
                     try {
                         if (error == null && reply.isSuccess()) {
                             faults.reach(AFTER_COMMIT);
-                            deliver(batch, reply);
+                            deliver(segments, commands, reply);
                         } else {
                             replace(raft);
-                            fail(batch, error != null ? unavailable(error, "the batch was not committed")
+                            fail(segments, error != null ? unavailable(error, "the batch was not committed")
                                     : failureOf(reply));
                         }
                     } catch (SimulatedCrashException simulated) {
-                        crashed(simulated, batch);
+                        crashed(simulated, segments);
                     } catch (RuntimeException e) {
-                        fail(batch, e);
+                        fail(segments, e);
                     }
                 });
     }
 
-    private void deliver(List<Pending> batch, RaftClientReply reply) {
+    private void deliver(List<Segment> segments, int commands, RaftClientReply reply) {
         ByteBuffer codes = reply.getMessage().getContent().asReadOnlyByteBuffer();
-        if (codes.remaining() != batch.size()) {
-            fail(batch, new IllegalStateException("the replicas answered " + codes.remaining() + " outcomes for a batch of "
-                    + batch.size() + " (a replica of another version, or a refused entry)"));
+        if (codes.remaining() != commands) {
+            fail(segments, new IllegalStateException("the replicas answered " + codes.remaining() + " outcomes for a batch of "
+                    + commands + " (a replica of another version, or a refused entry)"));
             return;
         }
         lastWriteIndex.accumulateAndGet(reply.getLogIndex(), Math::max);
-        for (Pending pending : batch) {
-            byte code = codes.get();
-            if (pending.item instanceof BatchCodec.Command command) {
-                if (code == BatchCodec.CAPACITY_EXCEEDED) {
-                    pending.future.completeExceptionally(new WalletCapacityException(
-                            "the replicated idempotency index is full; the wallet cannot take new transaction ids"));
-                } else {
-                    Status status = Status.fromCode((byte) (code & ~BatchCodec.REPLAY_BIT));
-                    var id = command.command().transactionId();
-                    pending.future.complete((code & BatchCodec.REPLAY_BIT) != 0 ? Outcome.replayOf(id, status) : Outcome.of(id, status));
-                }
-            } else {
-                pending.future.complete(OpenResult.values()[code]);
-            }
+        for (Segment segment : segments) {
+            segment.batch.answer(segment.from, codes, segment.to - segment.from);
         }
     }
 
@@ -350,22 +377,22 @@ final class RaftWallet implements ReplicatedWallet {
         return new NoQuorumException(what + ": " + reason + "; retry with the same transaction id", cause);
     }
 
-    private void fail(List<Pending> batch, RuntimeException error) {
-        batch.forEach(pending -> pending.future.completeExceptionally(error));
+    private static void fail(List<Segment> segments, RuntimeException error) {
+        segments.forEach(segment -> segment.batch.fail(error));
     }
 
-    /** A simulated crash: this client dies like a killed process; the batch in hand fails with the crash. */
-    private void crashed(SimulatedCrashException simulated, List<Pending> batch) {
+    /** A simulated crash: this client dies like a killed process; the batches in hand fail with the crash. */
+    private void crashed(SimulatedCrashException simulated, List<Segment> segments) {
         crash = simulated;
         state = State.CRASHED;
-        fail(batch, simulated);
+        fail(segments, simulated);
         failQueued(closedError());
     }
 
     private void failQueued(RuntimeException error) {
-        List<Pending> left = new ArrayList<>();
+        List<ClientBatch> left = new ArrayList<>();
         queue.drainTo(left);
-        fail(left, error);
+        left.forEach(batch -> batch.fail(error));
     }
 
     // Reading.

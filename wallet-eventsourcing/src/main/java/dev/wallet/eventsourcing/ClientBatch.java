@@ -1,0 +1,97 @@
+package dev.wallet.eventsourcing;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.MoneyCommand;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Currency;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One caller's commands (or account to open) on their way to the replicas: encoded once, on the
+ * caller's thread, as the items of a format-1 batch ({@link BatchCodec}), and answered as a whole.
+ * The sender copies its items into log entries, possibly across several; each entry's reply fills
+ * in the answers of the items it carried, and the batch completes when every item is answered, or
+ * fails as a whole when an entry that carried any of its items fails.
+ *
+ * <p>Encoding and answers are thread-safe; which items were taken is the sender's alone.
+ */
+final class ClientBatch {
+
+    private final byte[] bytes;
+    /** Where each item ends in {@code bytes}. */
+    private final int[] ends;
+    private final byte[] codes;
+    private final CompletableFuture<byte[]> answers = new CompletableFuture<>();
+    /** Guarded by {@code this}. */
+    private int answered;
+    /** Items the sender has put into entries so far; only the sender thread reads or changes it. */
+    int taken;
+
+    private ClientBatch(byte[] bytes, int[] ends) {
+        this.bytes = bytes;
+        this.ends = ends;
+        this.codes = new byte[ends.length];
+    }
+
+    /** Commands {@code from .. to-1} of {@code commands}, encoded. */
+    static ClientBatch of(List<? extends MoneyCommand> commands, int from, int to) {
+        int[] ends = new int[to - from];
+        int size = 0;
+        for (int i = from; i < to; i++) {
+            size += BatchCodec.moneyItemBytes(commands.get(i));
+            ends[i - from] = size;
+        }
+        ByteBuffer out = ByteBuffer.wrap(new byte[size]).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = from; i < to; i++) {
+            BatchCodec.putMoneyItem(commands.get(i), out);
+        }
+        return new ClientBatch(out.array(), ends);
+    }
+
+    /** One account to open, encoded. */
+    static ClientBatch open(AccountId account, Currency currency) {
+        ByteBuffer out = ByteBuffer.wrap(new byte[BatchCodec.openItemBytes(account)]);
+        BatchCodec.putOpenItem(account, currency, out);
+        return new ClientBatch(out.array(), new int[] {out.capacity()});
+    }
+
+    int count() {
+        return ends.length;
+    }
+
+    /** The bytes of items {@code from .. to-1}. */
+    int bytes(int from, int to) {
+        return ends[to - 1] - (from == 0 ? 0 : ends[from - 1]);
+    }
+
+    /** Copies items {@code from .. to-1} into {@code entry} at its position. */
+    void copyItems(int from, int to, ByteBuffer entry) {
+        int start = from == 0 ? 0 : ends[from - 1];
+        entry.put(bytes, start, ends[to - 1] - start);
+    }
+
+    /** Takes the answers of items {@code from .. from+count-1} from {@code reply} at its position; completes when all are in. */
+    void answer(int from, ByteBuffer reply, int count) {
+        boolean complete;
+        synchronized (this) {
+            reply.get(codes, from, count);
+            answered += count;
+            complete = answered == codes.length;
+        }
+        if (complete) {
+            answers.complete(codes);
+        }
+    }
+
+    /** Fails the batch as a whole (later answers are ignored). */
+    void fail(RuntimeException error) {
+        answers.completeExceptionally(error);
+    }
+
+    /** One outcome code per item ({@link BatchCodec}'s reply), once every item is answered. */
+    CompletableFuture<byte[]> answers() {
+        return answers;
+    }
+}
