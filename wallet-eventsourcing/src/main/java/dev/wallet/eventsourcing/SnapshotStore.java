@@ -63,15 +63,15 @@ final class SnapshotStore {
 
     /**
      * Writes {@code frozen} to {@code target} so that the name appears only once the whole file is
-     * on disk: a temporary file beside it, fsync, atomic rename, fsync of the directory.
+     * on disk: a temporary file beside it (written with direct I/O where the file system allows it),
+     * fsync, atomic rename, fsync of the directory.
      */
     static void writeAtomically(LedgerState.Frozen frozen, Path target) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Path temporary = directory.resolve(target.getFileName() + TEMPORARY_SUFFIX);
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            frozen.writeTo(new BlockIo.Writer(channel));
-            channel.force(true);
+        try (BlockIo.Writer out = BlockIo.Writer.create(temporary)) {
+            frozen.writeTo(out);
+            out.force();
         }
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
         forceDirectory(directory);

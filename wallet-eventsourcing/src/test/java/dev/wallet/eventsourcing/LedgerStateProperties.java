@@ -64,8 +64,8 @@ class LedgerStateProperties {
         assertNull(live.freeze().firstDifference(replayed.freeze()));
         Path file = Files.createTempFile("ledger-state-", ".snap");
         try {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                live.freeze().writeTo(new BlockIo.Writer(channel));
+            try (BlockIo.Writer out = BlockIo.Writer.create(file)) {
+                live.freeze().writeTo(out);
             }
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                 assertNull(LedgerState.readFrom(new BlockIo.Reader(channel)).freeze().firstDifference(live.freeze()));
