@@ -93,7 +93,7 @@ public final class ReplicaServer implements AutoCloseable {
             RaftServer.Builder builder = RaftServer.newBuilder()
                     .setServerId(RaftPeerId.valueOf(id))
                     .setProperties(properties)
-                    .setStateMachineRegistry(groupId -> new WalletStateMachine())
+                    .setStateMachineRegistry(groupId -> new WalletStateMachine(settings.snapshotsRetained(), settings.snapshotEveryEntries()))
                     .setOption(recovering ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);
             if (group != null && !recovering) {
                 builder.setGroup(group);
@@ -187,7 +187,8 @@ public final class ReplicaServer implements AutoCloseable {
             RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
             RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotEveryEntries);
             RaftServerConfigKeys.Snapshot.setCreationGap(properties, Math.min(1024, snapshotEveryEntries));
-            RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, snapshotsRetained);
+            // The state machine keeps its newest snapshots itself: Ratis's own clean-up counts only those with an MD5 file.
+            RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, -1);
             // A replica behind the purged log catches up by snapshot (InstallSnapshot) instead of holding the log back.
             RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
             RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1_024, snapshotEveryEntries));

@@ -4,15 +4,18 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.io.MD5Hash;
+import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -42,17 +45,26 @@ import org.slf4j.LoggerFactory;
  * through {@link LedgerState#process}); the events are applied and dropped, because the Raft log
  * of command batches is the replicated history.
  *
- * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}), written atomically as
- * {@code snapshot.<term>_<index>} with an MD5 file beside it, where Ratis looks for them and from
- * where it ships them to a replica whose log was purged; they are written by a thread of their own
- * while applying goes on. Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one
+ * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}, whose CRC32C covers every
+ * byte), written atomically as {@code snapshot.<term>_<index>}, where Ratis looks for them and
+ * from where it ships them to a replica whose log was purged; they are written by a thread of
+ * their own while applying goes on, and only once the state has grown by half since the last one,
+ * so that writing them costs a bounded share of the work however large the state grows. No MD5
+ * file is written beside them (an MD5 pass over gigabytes cost a fifth of the machine): Ratis
+ * computes the digest while it ships one, and the replica that receives it checks it. This state
+ * machine keeps the newest {@code snapshotsRetained} and removes the rest. Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one
  * thread; {@link #startTransaction} and queries come from others, so state is read and changed
  * under one lock.
  */
 final class WalletStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(WalletStateMachine.class);
+    /** A new snapshot once the state's event count grew by at least 1/this of what the last one holds. */
+    private static final int GROWTH_DIVISOR = 2;
+    private static final String TEMPORARY_SUFFIX = ".tmp";
 
+    private final int snapshotsRetained;
+    private final long snapshotEveryEntries;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Object lock = new Object();
     private final BatchApplier applier = new BatchApplier();
@@ -66,8 +78,27 @@ final class WalletStateMachine extends BaseStateMachine {
     });
     /** The snapshot being written, if any; only the applying thread reads or sets it. */
     private Future<SingleFileSnapshotInfo> writing;
+    /** The event sequence of the snapshot being written; only the applying thread reads or sets it. */
+    private long writingSequence;
+    /** The event sequence the newest snapshot holds (0 before the first). */
+    private volatile long snapshotSequence;
+    /** After a write failed, no new one before this log index; only the applying thread reads or sets it. */
+    private long retryAfterIndex = -1;
     /** The newest snapshot completely on disk (loaded, installed or written); null before the first. */
     private volatile SingleFileSnapshotInfo latestSnapshot;
+
+    /**
+     * @param snapshotsRetained    snapshots kept on disk (at least 1)
+     * @param snapshotEveryEntries the log entries Ratis lets pass between snapshots, and after a
+     *                             failed write, before the next attempt
+     */
+    WalletStateMachine(int snapshotsRetained, long snapshotEveryEntries) {
+        if (snapshotsRetained < 1) {
+            throw new IllegalArgumentException("snapshotsRetained must be at least 1: " + snapshotsRetained);
+        }
+        this.snapshotsRetained = snapshotsRetained;
+        this.snapshotEveryEntries = snapshotEveryEntries;
+    }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -112,9 +143,11 @@ final class WalletStateMachine extends BaseStateMachine {
     }
 
     private void loadNewestSnapshot() throws IOException {
+        removeUnfinished();
         SingleFileSnapshotInfo newest = storage.loadLatestSnapshot();
         if (newest == null) {
             latestSnapshot = null;
+            snapshotSequence = 0;
             return;
         }
         Path file = newest.getFile().getPath();
@@ -132,8 +165,10 @@ final class WalletStateMachine extends BaseStateMachine {
             state = loaded;
             setLastAppliedTermIndex(newest.getTermIndex());
             latestSnapshot = newest;
+            snapshotSequence = loaded.sequence();
         }
         LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
+        removeOldSnapshots();
     }
 
     /**
@@ -213,40 +248,59 @@ final class WalletStateMachine extends BaseStateMachine {
     /**
      * Snapshots without holding up the applying thread: Ratis calls this on that thread once the
      * log has grown by the snapshot threshold, and again after every applied batch for as long as
-     * the index returned stays that far behind. The first call freezes the state at the last
-     * applied index (cheap: balances are copied, the append-only columns shared) and hands it to a
-     * writer thread, which writes {@code snapshot.<term>_<index>} atomically and its MD5 file beside
-     * it; a later call finds the write done and registers it. Every call answers the newest
-     * snapshot that is completely on disk, which is as far as Ratis then purges the log: the log
-     * always covers what no finished snapshot holds.
+     * the index returned stays that far behind. A call that finds the state grown by half since the
+     * last snapshot freezes it at the last applied index (cheap: balances are copied, the
+     * append-only columns shared) and hands it to a writer thread, which writes
+     * {@code snapshot.<term>_<index>} atomically; a later call finds the write done, registers it
+     * and removes snapshots beyond the retained number. Every call answers the newest snapshot that
+     * is completely on disk, which is as far as Ratis then purges the log: the log always covers
+     * what no finished snapshot holds. A failed write is tried again after another
+     * {@code snapshotEveryEntries} entries, the log kept meanwhile.
      */
     @Override
     public long takeSnapshot() throws IOException {
         if (writing != null && writing.isDone()) {
-            Future<SingleFileSnapshotInfo> done = writing;
-            writing = null;
-            try {
-                latestSnapshot = storage.updateLatestSnapshot(done.get());
-            } catch (ExecutionException e) {
-                LOG.error("{} could not write a snapshot; the log is kept and a new one will be tried", getId(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while collecting a snapshot", e);
-            }
+            collectWritten();
         } else if (writing == null) {
-            LedgerState.Frozen frozen;
+            LedgerState.Frozen frozen = null;
             TermIndex last;
             synchronized (lock) {
-                frozen = state.freeze();
                 last = getLastAppliedTermIndex();
+                SingleFileSnapshotInfo newest = latestSnapshot;
+                long sequence = snapshotSequence;
+                if (last != null && last.getIndex() >= 0 && last.getIndex() >= retryAfterIndex
+                        && (newest == null || newest.getIndex() < last.getIndex())
+                        && state.sequence() - sequence >= Math.max(1, sequence / GROWTH_DIVISOR)) {
+                    frozen = state.freeze();
+                }
             }
-            SingleFileSnapshotInfo newest = latestSnapshot;
-            if (last != null && last.getIndex() >= 0 && (newest == null || newest.getIndex() < last.getIndex())) {
-                writing = snapshotWriter.submit(() -> write(frozen, last));
+            if (frozen != null) {
+                LedgerState.Frozen taken = frozen;
+                writingSequence = taken.sequence();
+                writing = snapshotWriter.submit(() -> write(taken, last));
             }
         }
         SingleFileSnapshotInfo newest = latestSnapshot;
         return newest == null ? RaftLog.INVALID_LOG_INDEX : newest.getIndex();
+    }
+
+    private void collectWritten() throws IOException {
+        Future<SingleFileSnapshotInfo> done = writing;
+        writing = null;
+        try {
+            SingleFileSnapshotInfo written = done.get();
+            latestSnapshot = storage.updateLatestSnapshot(written);
+            snapshotSequence = writingSequence;
+            removeOldSnapshots();
+        } catch (ExecutionException e) {
+            TermIndex last = getLastAppliedTermIndex();
+            retryAfterIndex = (last == null ? 0 : last.getIndex()) + snapshotEveryEntries;
+            LOG.error("{} could not write a snapshot; the log is kept and a new one will be tried after log index {}",
+                    getId(), retryAfterIndex, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while collecting a snapshot", e);
+        }
     }
 
     private SingleFileSnapshotInfo write(LedgerState.Frozen frozen, TermIndex last) throws IOException {
@@ -254,9 +308,39 @@ final class WalletStateMachine extends BaseStateMachine {
         if (!file.exists()) {
             SnapshotStore.writeAtomically(frozen, file.toPath());
         }
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
-        return new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last);
+        return new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), last);
+    }
+
+    /** Keeps the newest {@code snapshotsRetained} snapshots (and an MD5 file Ratis wrote for an installed one); removes the rest. */
+    private void removeOldSnapshots() throws IOException {
+        File directory = storage.getSnapshotFile(0, 0).getParentFile();
+        List<File> snapshots;
+        try (Stream<Path> files = Files.list(directory.toPath())) {
+            snapshots = files.map(Path::toFile)
+                    .filter(file -> SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(file.getName()).matches())
+                    .sorted(Comparator.comparingLong((File file) ->
+                            SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file).getIndex()).reversed())
+                    .toList();
+        }
+        for (File old : snapshots.subList(Math.min(snapshotsRetained, snapshots.size()), snapshots.size())) {
+            Files.deleteIfExists(old.toPath());
+            Files.deleteIfExists(MD5FileUtil.getDigestFileForFile(old).toPath());
+        }
+    }
+
+    /** Removes the temporary file of a snapshot whose write a crash cut short. */
+    private void removeUnfinished() throws IOException {
+        File directory = storage.getSnapshotFile(0, 0).getParentFile();
+        if (directory == null || !directory.isDirectory()) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(directory.toPath())) {
+            for (Path unfinished : files.filter(path -> path.getFileName().toString().endsWith(TEMPORARY_SUFFIX)).toList()) {
+                LOG.info("{} removes an unfinished snapshot {}", getId(), unfinished);
+                Files.deleteIfExists(unfinished);
+            }
+        }
     }
 
     /** Lets a snapshot being written finish (its file is renamed into place only once complete). */

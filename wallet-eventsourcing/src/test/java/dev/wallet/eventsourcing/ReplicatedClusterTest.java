@@ -187,4 +187,52 @@ class ReplicatedClusterTest {
             assertEquals(0, Ledger.total(wallet, ACCOUNTS));
         });
     }
+
+    /**
+     * Snapshots follow the state's growth, not a fixed count: each one holds at least half again
+     * the events of the one before; each replica keeps its newest two (and, for a moment, a third
+     * whose write finished after the last entry was applied), with no MD5 pass of its own over
+     * them; and no replica's log is purged past its newest snapshot.
+     */
+    @Test
+    void snapshotsFollowTheStatesGrowth_theNewestTwoAreKept_theLogCoversTheRest(@TempDir Path directory) throws Exception {
+        ClusterHarness.run(directory, settings -> settings.batchCommandsMax(4).snapshotEveryEntries(16).logSegmentBytes(16 << 10),
+                (cluster, wallet) -> {
+                    Ledger.fund(wallet, ACCOUNTS);
+                    Random random = new Random(73);
+                    for (int round = 0; round < 120; round++) {
+                        wallet.executeBatch(Stream.generate(() -> Ledger.transfer(random, ACCOUNTS)).limit(16).toList());
+                    }
+                    ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+                    for (String replica : cluster.replicaIds()) {
+                        Path machine = cluster.replicaDirectory(replica).resolve(ReplicaServer.GROUP_ID.getUuid().toString())
+                                .resolve("sm");
+                        List<Path> snapshots;
+                        try (Stream<Path> files = Files.list(machine)) {
+                            snapshots = files.filter(file -> file.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
+                                    .sorted(java.util.Comparator.comparingLong(ReplicatedClusterTest::indexOf)).toList();
+                        }
+                        assertTrue(snapshots.size() >= 2 && snapshots.size() <= 3, replica + " keeps its newest two snapshots: "
+                                + snapshots);
+                        for (int i = 0; i < snapshots.size(); i++) {
+                            assertFalse(Files.exists(Path.of(snapshots.get(i) + ".md5")), "no MD5 file beside " + snapshots.get(i));
+                            if (i > 0) {
+                                long older = SnapshotStore.read(snapshots.get(i - 1)).sequence();
+                                long newer = SnapshotStore.read(snapshots.get(i)).sequence();
+                                assertTrue(newer - older >= older / 2, replica + ": a snapshot once the state grew by half, not at "
+                                        + older + " -> " + newer + " events");
+                            }
+                        }
+                        long newest = indexOf(snapshots.get(snapshots.size() - 1));
+                        assertTrue(cluster.logStartIndex(replica) <= newest + 1, replica + "'s log starts at "
+                                + cluster.logStartIndex(replica) + ", past its newest snapshot at " + newest);
+                    }
+                    assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+                });
+    }
+
+    private static long indexOf(Path snapshot) {
+        String name = snapshot.getFileName().toString();
+        return Long.parseLong(name.substring(name.indexOf('_') + 1));
+    }
 }
