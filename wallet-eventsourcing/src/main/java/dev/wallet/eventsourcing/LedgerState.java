@@ -53,6 +53,8 @@ final class LedgerState {
     private final Map<Currency, Integer> currencyIndex = new HashMap<>();
     /** The index of each currency's funding account, by currency index; -1 until it is opened. */
     private int[] fundingByCurrency = new int[8];
+    /** One bit per account index, set for funding accounts: small enough to stay in the cache. */
+    private long[] fundingBits = new long[16];
 
     private IdTable ids = new IdTable(1 << 16);
     private byte[][] entryKinds = new byte[1][];
@@ -278,6 +280,10 @@ final class LedgerState {
         accountCurrencies[index] = internCurrency(currency);
         if (account.isFunding()) {
             fundingByCurrency[accountCurrencies[index]] = index;
+            if (index >>> 6 >= fundingBits.length) {
+                fundingBits = Arrays.copyOf(fundingBits, Math.max(2 * fundingBits.length, (index >>> 6) + 1));
+            }
+            fundingBits[index >>> 6] |= 1L << index;
         }
         balances[index] = 0;
         indexOf.put(account, index);
@@ -325,7 +331,8 @@ final class LedgerState {
 
     /** Whether the account at {@code index} (at most {@link #accountCount()} - 1) is a customer account, not a funding one. */
     boolean isCustomerAccount(int index) {
-        return fundingByCurrency[accountCurrencies[index]] != index;
+        int word = index >>> 6;
+        return word >= fundingBits.length || (fundingBits[word] & 1L << index) == 0;
     }
 
     private int fundingIndex(Currency currency) {
