@@ -128,6 +128,25 @@ public record Workload(String name, int accounts, AccountId[] ids) implements Tr
                 Money.of(USD, 1 + random.nextInt(10_000)));
     }
 
+    /**
+     * The same transfers as {@link #next}, but with account ids built afresh for each transfer, as
+     * a server builds them from the requests it parses. Drawn from the shared table, the ids of
+     * many accounts have left the cache, and reading each one (to check it, then to encode it)
+     * costs the load threads a cache miss that no real client would pay on the server's cores.
+     */
+    public TransferSource freshIds() {
+        String prefix = name + "-";
+        return random -> {
+            int source = random.nextInt(accounts);
+            int target = random.nextInt(accounts - 1);
+            if (target >= source) {
+                target++;
+            }
+            return new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), AccountId.of(prefix + source),
+                    AccountId.of(prefix + target), Money.of(USD, 1 + random.nextInt(10_000)));
+        };
+    }
+
     /** The sum of all balances of the workload's accounts and the funding account; zero when money is conserved. */
     public long conservationSum(Wallet wallet) {
         long sum = wallet.balance(AccountId.funding(USD)).orElseThrow().minor();
