@@ -184,6 +184,8 @@ public final class ReplicaServer implements AutoCloseable {
             // Durability: never acknowledge an append before it is forced (these are Ratis's defaults, set on purpose).
             RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);
             RaftServerConfigKeys.Log.setAsyncFlushEnabled(properties, false);
+            // No commit-index entry after every entry: Raft relearns the commit index from the leader after a restart.
+            RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
             RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
             RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotEveryEntries);
             RaftServerConfigKeys.Snapshot.setCreationGap(properties, Math.min(1024, snapshotEveryEntries));
