@@ -76,7 +76,7 @@ public interface ReplicatedWallet extends Wallet {
     final class Builder {
 
         /** Commands per log entry unless told otherwise; the benchmark in the README shows why. */
-        public static final int DEFAULT_BATCH_COMMANDS_MAX = 2_048;
+        public static final int DEFAULT_BATCH_COMMANDS_MAX = 16_384;
         /** How long a write may wait for a majority unless told otherwise. */
         public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);
 
