@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
@@ -31,7 +32,8 @@ final class BlockIo {
      * cut back to its length. Not thread-safe.
      */
     static final class Writer implements AutoCloseable {
-        private static final int ALIGNMENT = 4096;
+        private static final int MIN_ALIGNMENT = 512;
+        private static final int MAX_ALIGNMENT = 64 << 10;
 
         private final FileChannel channel;
         /** The block size whole writes are made of with direct I/O; 1 when writing through the page cache. */
@@ -47,13 +49,26 @@ final class BlockIo {
                     : ByteBuffer.allocateDirect(BUFFER_BYTES + alignment).alignedSlice(alignment)).order(ByteOrder.LITTLE_ENDIAN);
         }
 
-        /** A new (or emptied) file, written with direct I/O when the file system takes it. */
+        /**
+         * A new (or emptied) file, written with direct I/O in blocks of its file store's block size
+         * when the file system takes it (and that size is a power of two up to 64 KiB).
+         */
         static Writer create(Path file) throws IOException {
             try {
-                return new Writer(FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE, ExtendedOpenOption.DIRECT), ALIGNMENT);
+                long blockSize = Files.getFileStore(file.toAbsolutePath().getParent()).getBlockSize();
+                if (blockSize < MIN_ALIGNMENT || blockSize > MAX_ALIGNMENT || Long.bitCount(blockSize) != 1) {
+                    return throughPageCache(file);
+                }
+                return aligned(FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE, ExtendedOpenOption.DIRECT),
+                        (int) blockSize);
             } catch (UnsupportedOperationException | IOException directRefused) {
                 return throughPageCache(file);
             }
+        }
+
+        /** Writes whole blocks of {@code alignment} bytes to {@code channel} (tests use it on a channel without direct I/O). */
+        static Writer aligned(FileChannel channel, int alignment) {
+            return new Writer(channel, alignment);
         }
 
         /** A new (or emptied) file, written through the page cache. */
@@ -61,7 +76,7 @@ final class BlockIo {
             return new Writer(FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE), 1);
         }
 
-        /** Whether this writer bypasses the page cache. */
+        /** Whether this writer writes whole aligned blocks, as direct I/O needs. */
         boolean direct() {
             return alignment > 1;
         }

@@ -42,6 +42,11 @@ final class SnapshotStore {
 
     /** Removes temporary files a crash left behind mid-snapshot. */
     void removeLeftovers() throws IOException {
+        removeLeftovers(directory);
+    }
+
+    /** Removes the temporary files of snapshots a crash left behind in {@code directory}. */
+    static void removeLeftovers(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             for (Path path : files.filter(p -> p.getFileName().toString().endsWith(TEMPORARY_SUFFIX)).toList()) {
                 LOG.info("removing unfinished snapshot {}", path);
@@ -69,12 +74,32 @@ final class SnapshotStore {
     static void writeAtomically(LedgerState.Frozen frozen, Path target) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Path temporary = directory.resolve(target.getFileName() + TEMPORARY_SUFFIX);
-        try (BlockIo.Writer out = BlockIo.Writer.create(temporary)) {
+        try {
+            BlockIo.Writer first = BlockIo.Writer.create(temporary);
+            boolean direct = first.direct();
+            try {
+                write(frozen, first);
+            } catch (IOException failed) {
+                // A file system may take a file for direct I/O and then refuse its writes: once more through the page cache.
+                if (!direct) {
+                    throw failed;
+                }
+                LOG.debug("a direct write of {} failed; writing through the page cache", temporary, failed);
+                write(frozen, BlockIo.Writer.throughPageCache(temporary));
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        forceDirectory(directory);
+    }
+
+    private static void write(LedgerState.Frozen frozen, BlockIo.Writer writer) throws IOException {
+        try (BlockIo.Writer out = writer) {
             frozen.writeTo(out);
             out.force();
         }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-        forceDirectory(directory);
     }
 
     static void forceDirectory(Path directory) throws IOException {
