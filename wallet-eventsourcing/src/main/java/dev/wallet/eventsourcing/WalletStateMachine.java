@@ -48,20 +48,22 @@ import org.slf4j.LoggerFactory;
  * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}, whose CRC32C covers every
  * byte), written atomically as {@code snapshot.<term>_<index>}, where Ratis looks for them and
  * from where it ships them to a replica whose log was purged; they are written by a thread of
- * their own while applying goes on, and only once the state has grown by half since the last one,
- * so that writing them costs a bounded share of the work however large the state grows. No MD5
- * file is written beside them (an MD5 pass over gigabytes cost a fifth of the machine): Ratis
+ * their own while applying goes on, and only once the commands decided since the last one number
+ * half the events it holds, so that writing them costs a bounded share of the work however large
+ * the state grows (repeated and refused commands count too: a log of them is still purged). No
+ * MD5 file is written beside them (an MD5 pass over gigabytes cost a fifth of the machine): Ratis
  * computes the digest while it ships one, and the replica that receives it checks it. This state
- * machine keeps the newest {@code snapshotsRetained} and removes the rest. Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one
- * thread; {@link #startTransaction} and queries come from others, so state is read and changed
- * under one lock.
+ * machine keeps the newest {@code snapshotsRetained} and removes the rest.
+ *
+ * <p>Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} from one thread;
+ * {@link #startTransaction} and queries come from others, so state is read and changed under one
+ * lock.
  */
 final class WalletStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(WalletStateMachine.class);
-    /** A new snapshot once the state's event count grew by at least 1/this of what the last one holds. */
+    /** A new snapshot once the commands decided since the last one reach 1/this of the events it holds. */
     private static final int GROWTH_DIVISOR = 2;
-    private static final String TEMPORARY_SUFFIX = ".tmp";
 
     private final int snapshotsRetained;
     private final long snapshotEveryEntries;
@@ -78,8 +80,13 @@ final class WalletStateMachine extends BaseStateMachine {
     });
     /** The snapshot being written, if any; only the applying thread reads or sets it. */
     private Future<SingleFileSnapshotInfo> writing;
-    /** The event sequence of the snapshot being written; only the applying thread reads or sets it. */
+    /** Items (commands and opens) decided since this state machine started; guarded by {@code lock}. */
+    private long itemsDecided;
+    /** {@code itemsDecided} when the newest snapshot's state was frozen (or loaded); guarded by {@code lock}. */
+    private long itemsAtSnapshot;
+    /** The event sequence and {@code itemsDecided} of the snapshot being written; only the applying thread reads or sets them. */
     private long writingSequence;
+    private long writingItems;
     /** The event sequence the newest snapshot holds (0 before the first). */
     private volatile long snapshotSequence;
     /** After a write failed, no new one before this log index; only the applying thread reads or sets it. */
@@ -166,6 +173,7 @@ final class WalletStateMachine extends BaseStateMachine {
             setLastAppliedTermIndex(newest.getTermIndex());
             latestSnapshot = newest;
             snapshotSequence = loaded.sequence();
+            itemsAtSnapshot = itemsDecided;
         }
         LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
         removeOldSnapshots();
@@ -199,10 +207,17 @@ final class WalletStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
         ByteBuffer batch = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
+        byte version = batch.get(batch.position());
+        if (version != BatchCodec.VERSION && version != BatchCodec.VERSION_RESOLVED) {
+            // Written by a leader of a newer version: skipping it would leave this replica's state behind the others'.
+            throw new IllegalStateException(getId() + " cannot apply log entry " + entry.getIndex() + ": batch format "
+                    + version + " is unknown to this version; every replica must run the same version");
+        }
         byte[] reply;
         synchronized (lock) {
             try {
                 reply = applier.apply(state, batch);
+                itemsDecided += reply.length;
             } catch (IllegalArgumentException e) {
                 // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
                 LOG.error("{} skips log entry {}: not a valid batch ({})", getId(), entry.getIndex(), e.getMessage());
@@ -248,8 +263,8 @@ final class WalletStateMachine extends BaseStateMachine {
     /**
      * Snapshots without holding up the applying thread: Ratis calls this on that thread once the
      * log has grown by the snapshot threshold, and again after every applied batch for as long as
-     * the index returned stays that far behind. A call that finds the state grown by half since the
-     * last snapshot freezes it at the last applied index (cheap: balances are copied, the
+     * the index returned stays that far behind. A call that finds the commands decided since the
+     * last snapshot numbering half the events that snapshot holds freezes the state at the last applied index (cheap: balances are copied, the
      * append-only columns shared) and hands it to a writer thread, which writes
      * {@code snapshot.<term>_<index>} atomically; a later call finds the write done, registers it
      * and removes snapshots beyond the retained number. Every call answers the newest snapshot that
@@ -270,8 +285,9 @@ final class WalletStateMachine extends BaseStateMachine {
                 long sequence = snapshotSequence;
                 if (last != null && last.getIndex() >= 0 && last.getIndex() >= retryAfterIndex
                         && (newest == null || newest.getIndex() < last.getIndex())
-                        && state.sequence() - sequence >= Math.max(1, sequence / GROWTH_DIVISOR)) {
+                        && itemsDecided - itemsAtSnapshot >= Math.max(1, sequence / GROWTH_DIVISOR)) {
                     frozen = state.freeze();
+                    writingItems = itemsDecided;
                 }
             }
             if (frozen != null) {
@@ -289,12 +305,21 @@ final class WalletStateMachine extends BaseStateMachine {
         writing = null;
         try {
             SingleFileSnapshotInfo written = done.get();
+            SingleFileSnapshotInfo newest = latestSnapshot;
+            if (newest != null && newest.getIndex() >= written.getIndex()) {
+                // A snapshot installed from the leader while this one was written is newer: it stays the newest.
+                return;
+            }
             latestSnapshot = storage.updateLatestSnapshot(written);
             snapshotSequence = writingSequence;
+            synchronized (lock) {
+                itemsAtSnapshot = writingItems;
+            }
             removeOldSnapshots();
         } catch (ExecutionException e) {
             TermIndex last = getLastAppliedTermIndex();
-            retryAfterIndex = (last == null ? 0 : last.getIndex()) + snapshotEveryEntries;
+            long at = last == null ? 0 : last.getIndex();
+            retryAfterIndex = at + Math.min(snapshotEveryEntries, Long.MAX_VALUE - at);
             LOG.error("{} could not write a snapshot; the log is kept and a new one will be tried after log index {}",
                     getId(), retryAfterIndex, e.getCause());
         } catch (InterruptedException e) {
@@ -332,14 +357,8 @@ final class WalletStateMachine extends BaseStateMachine {
     /** Removes the temporary file of a snapshot whose write a crash cut short. */
     private void removeUnfinished() throws IOException {
         File directory = storage.getSnapshotFile(0, 0).getParentFile();
-        if (directory == null || !directory.isDirectory()) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(directory.toPath())) {
-            for (Path unfinished : files.filter(path -> path.getFileName().toString().endsWith(TEMPORARY_SUFFIX)).toList()) {
-                LOG.info("{} removes an unfinished snapshot {}", getId(), unfinished);
-                Files.deleteIfExists(unfinished);
-            }
+        if (directory != null && directory.isDirectory()) {
+            SnapshotStore.removeLeftovers(directory.toPath());
         }
     }
 
