@@ -69,7 +69,8 @@ final class BatchCodec {
     static final byte QUERY_STATE = 2;
     static final byte REPLAY_BIT = (byte) 0x80;
     static final byte CAPACITY_EXCEEDED = 0x7f;
-    static final int ITEMS_MAX = 1 << 20;
+    /** Most items one batch may hold: four times the client's largest entry, and a bound on what the leader sizes for. */
+    static final int ITEMS_MAX = 1 << 16;
     /** Bytes of a money item up to its first account id: type, kind, id halves, amount, currency, the id's length. */
     static final int MONEY_HEAD = 1 + 1 + 8 + 8 + 8 + 3 + 1;
     /** Bytes of a resolved item before its amount: type, kind, id halves. */

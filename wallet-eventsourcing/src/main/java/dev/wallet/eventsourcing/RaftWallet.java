@@ -252,6 +252,10 @@ final class RaftWallet implements ReplicatedWallet {
                         + "; the cluster is not keeping up (or has no quorum)");
             }
             queue.add(batch);
+            if (state == State.CRASHED) {
+                // The crash may have emptied the queue before this batch was in it, and the sender may be gone.
+                failQueued(closedError());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WalletUnavailableException("interrupted while waiting for room in the queue", e);
@@ -305,6 +309,9 @@ final class RaftWallet implements ReplicatedWallet {
                 window.acquire();
             } catch (InterruptedException e) {
                 fail(sending, closedError());
+                if (current != null) {
+                    current.fail(closedError());
+                }
                 return;
             }
             try {
