@@ -98,6 +98,10 @@ class BatchApplierProperties {
         }
         assertEquals(canonical.sequence(), fast.sequence());
         assertEquals(canonical.sequence(), replica.sequence());
+        Statistics.label("logged item").coverage(coverage -> {
+            coverage.check("resolved").percentage(p -> p > 20);
+            coverage.check("as sent").percentage(p -> p > 10);
+        });
     }
 
     /**
