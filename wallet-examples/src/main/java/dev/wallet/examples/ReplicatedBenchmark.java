@@ -19,17 +19,17 @@ import java.util.Set;
  * JVM, each forcing its log to disk, for a range of commands per log entry.
  *
  * <pre>
- * MAVEN_OPTS="-Xmx8g" mvn -q -pl wallet-examples -am -DskipTests compile exec:java \
- *     -Dexec.mainClass=dev.wallet.examples.ReplicatedBenchmark -Dexec.args="--runs 3"
+ * MAVEN_OPTS="-Xms16g -Xmx16g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages" mvn -q -pl wallet-examples -am \
+ *     -DskipTests compile exec:java -Dexec.mainClass=dev.wallet.examples.ReplicatedBenchmark
  * </pre>
  *
  * Every measurement starts a fresh cluster in a temporary directory, opens and funds the
  * workload's accounts, runs a warm-up, then {@code --runs} measured runs of {@code --seconds}
- * each; the median run is printed. Options: {@code --dir}, {@code --runs} (3), {@code --seconds}
- * (4), {@code --warmup} (20: the JIT compiles Ratis, gRPC and Netty code for longer than the
- * wallet's), {@code --mode} (the load: {@code batch:16000} from each of {@code --threads} (8)
- * threads, enough transfers in flight that the acknowledgement latency does not cap the figure),
- * {@code --sizes} (commands per entry, default 128,1024,2048,4096,8192), {@code --snapshot-every} (log
+ * each; the median run is printed. Options: {@code --dir}, {@code --runs} (5), {@code --seconds}
+ * (4), {@code --warmup} (30: the JIT compiles Ratis, gRPC and Netty code for 20 to 30 s of load),
+ * {@code --mode} (the load: {@code batch:16000} from each of {@code --threads} (8) threads, enough
+ * transfers in flight that the acknowledgement latency does not cap the figure), {@code --sizes}
+ * (commands per entry, default 128,1024,2048,4096,8192,16384), {@code --snapshot-every} (log
  * entries between snapshots; the embedded cluster's default when absent), {@code --ids} ({@code fresh},
  * the default: each transfer's account ids are built afresh, as a server parsing requests builds
  * them; {@code shared}: drawn from one table, see {@link Workload#freshIds}).
@@ -53,11 +53,11 @@ public final class ReplicatedBenchmark {
         if (!ids.equals("fresh") && !ids.equals("shared")) {
             throw new IllegalArgumentException("--ids must be fresh or shared: " + ids);
         }
-        Options options = new Options(args.intValue("runs", 3), args.doubleValue("seconds", 4), args.doubleValue("warmup", 20),
+        Options options = new Options(args.intValue("runs", 5), args.doubleValue("seconds", 4), args.doubleValue("warmup", 30),
                 args.get("mode", "batch:16000"), args.intValue("threads", 8), args.get("snapshot-every", null),
                 ids.equals("fresh"));
         int accounts = args.intValue("accounts", 100_000);
-        List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192");
+        List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192,16384");
         System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 Runtime.getRuntime().maxMemory() >> 20, root);
