@@ -190,17 +190,21 @@ final class BatchApplier {
         return -1;
     }
 
-    /** Reads every item, resolves what it can and decodes the rest; changes nothing. Answers the item count. */
-    private int readAll(LedgerState state, ByteBuffer in, boolean resolvedFormat) {
+    /**
+     * Reads every item, resolves what it can and decodes the rest; changes nothing. Answers the item
+     * count. {@code logged}: an entry from the log (either format, up to {@link BatchCodec#ENTRY_ITEMS_MAX}
+     * items), not a client's batch.
+     */
+    private int readAll(LedgerState state, ByteBuffer in, boolean logged) {
         int count = 0;
         tableSize = 0;
         try {
             byte version = in.get(0);
-            if (version != BatchCodec.VERSION && !(resolvedFormat && version == BatchCodec.VERSION_RESOLVED)) {
+            if (version != BatchCodec.VERSION && !(logged && version == BatchCodec.VERSION_RESOLVED)) {
                 throw new IllegalArgumentException("unknown batch format version " + version);
             }
             count = in.getInt(1);
-            if (count < 1 || count > BatchCodec.ITEMS_MAX) {
+            if (count < 1 || count > (logged ? BatchCodec.ENTRY_ITEMS_MAX : BatchCodec.ITEMS_MAX)) {
                 throw new IllegalArgumentException("batch item count out of range: " + count);
             }
             if (count > in.limit()) {

@@ -21,7 +21,7 @@ import java.util.Optional;
  * (little-endian):
  * <pre>
  * uint8  format version (1)
- * int32  item count N (1 to {@link #ITEMS_MAX})
+ * int32  item count N (1 to {@link #ITEMS_MAX}; 1 to {@link #ENTRY_ITEMS_MAX} in a logged entry)
  * N x    uint8 item type, then
  *        type 1 (money command): the command as {@link EventCodec#encodeCommand} writes it
  *        type 2 (open account):  uint8 id length n, n bytes ASCII id, 3 bytes ISO 4217 code
@@ -69,8 +69,14 @@ final class BatchCodec {
     static final byte QUERY_STATE = 2;
     static final byte REPLAY_BIT = (byte) 0x80;
     static final byte CAPACITY_EXCEEDED = 0x7f;
-    /** Most items one batch may hold: four times the client's largest entry, and a bound on what the leader sizes for. */
+    /** Most items a batch the leader accepts may hold: four times the client's largest entry, and a bound on what it sizes for. */
     static final int ITEMS_MAX = 1 << 16;
+    /**
+     * Most items a logged entry may hold. Larger than {@link #ITEMS_MAX}: a leader of an earlier
+     * version accepted batches of up to this many, and a replica replaying its log must decide
+     * them as the replicas whose snapshots already hold them did.
+     */
+    static final int ENTRY_ITEMS_MAX = 1 << 20;
     /** Bytes of a money item up to its first account id: type, kind, id halves, amount, currency, the id's length. */
     static final int MONEY_HEAD = 1 + 1 + 8 + 8 + 8 + 3 + 1;
     /** Bytes of a resolved item before its amount: type, kind, id halves. */
@@ -79,11 +85,6 @@ final class BatchCodec {
     static final int CURRENCIES_MAX = 255;
     /** Most bytes of a varint: a long that is not negative, 63 bits at 7 a byte. */
     private static final int VARINT_BYTES_MAX = 9;
-    /** ASCII 0-63 and 64-127 as bit sets: digits, then letters; and those with . : - (low) and @ _ (high). */
-    private static final long ALPHANUMERIC_LOW = 0x03FF_0000_0000_0000L;
-    private static final long ALPHANUMERIC_HIGH = 0x07FF_FFFE_07FF_FFFEL;
-    private static final long ID_CHAR_LOW = ALPHANUMERIC_LOW | 1L << '.' | 1L << ':' | 1L << '-';
-    private static final long ID_CHAR_HIGH = ALPHANUMERIC_HIGH | 1L << ('@' - 64) | 1L << ('_' - 64);
 
     /** One item of a batch: a money command or an account to open. */
     sealed interface Item permits Command, Open {
@@ -207,27 +208,6 @@ final class BatchCodec {
     /** The three currency code bytes of the money item at {@code at}, packed in an int. */
     static int currencyCode(ByteBuffer in, int at) {
         return (in.get(at + 26) & 0xff) | (in.get(at + 27) & 0xff) << 8 | (in.get(at + 28) & 0xff) << 16;
-    }
-
-    /**
-     * Whether {@code length} bytes at {@code offset} are plainly a customer account id: 1 to
-     * {@value AccountId#LENGTH_MAX} ASCII letters, digits and {@code . _ : @ -}, starting with a
-     * letter or digit. Never true for an id {@link AccountId#of(String)} refuses.
-     */
-    static boolean plainAccountId(ByteBuffer in, int offset, int length) {
-        if (length < 1 || length > AccountId.LENGTH_MAX || !idChar(in.get(offset), ALPHANUMERIC_LOW, ALPHANUMERIC_HIGH)) {
-            return false;
-        }
-        for (int i = 1; i < length; i++) {
-            if (!idChar(in.get(offset + i), ID_CHAR_LOW, ID_CHAR_HIGH)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean idChar(byte b, long low, long high) {
-        return b >= 0 && ((b < 64 ? low : high) >>> (b & 63) & 1) != 0;
     }
 
     /** The number of bytes {@link #putVarint} writes for {@code value} (not negative). */
