@@ -91,6 +91,12 @@ final class WalletStateMachine extends BaseStateMachine {
     private volatile long snapshotSequence;
     /** After a write failed, no new one before this log index; only the applying thread reads or sets it. */
     private long retryAfterIndex = -1;
+    /**
+     * The snapshot index {@link #takeSnapshot} last answered, and the applied index it answered it
+     * at; only the applying thread reads or sets them.
+     */
+    private long answeredSnapshot = RaftLog.INVALID_LOG_INDEX;
+    private long answeredAt;
     /** The newest snapshot completely on disk (loaded, installed or written); null before the first. */
     private volatile SingleFileSnapshotInfo latestSnapshot;
 
@@ -111,6 +117,8 @@ final class WalletStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        // Only at start: later (a reload after an install) a snapshot of this replica's may be being written.
+        removeUnfinished();
         getLifeCycle().startAndTransition(this::loadNewestSnapshot);
     }
 
@@ -150,7 +158,6 @@ final class WalletStateMachine extends BaseStateMachine {
     }
 
     private void loadNewestSnapshot() throws IOException {
-        removeUnfinished();
         SingleFileSnapshotInfo newest = storage.loadLatestSnapshot();
         if (newest == null) {
             latestSnapshot = null;
@@ -264,12 +271,13 @@ final class WalletStateMachine extends BaseStateMachine {
      * Snapshots without holding up the applying thread: Ratis calls this on that thread once the
      * log has grown by the snapshot threshold, and again after every applied batch for as long as
      * the index returned stays that far behind. A call that finds the commands decided since the
-     * last snapshot numbering half the events that snapshot holds freezes the state at the last applied index (cheap: balances are copied, the
-     * append-only columns shared) and hands it to a writer thread, which writes
+     * last snapshot numbering half the events that snapshot holds freezes the state at the last
+     * applied index (cheap: balances are copied, the append-only columns shared) and hands it to a
+     * writer thread, which writes
      * {@code snapshot.<term>_<index>} atomically; a later call finds the write done, registers it
-     * and removes snapshots beyond the retained number. Every call answers the newest snapshot that
-     * is completely on disk, which is as far as Ratis then purges the log: the log always covers
-     * what no finished snapshot holds. A failed write is tried again after another
+     * and removes snapshots beyond the retained number. A call answers at most the newest snapshot
+     * that is completely on disk ({@link #answer}), which is as far as Ratis then purges the log:
+     * the log always covers what no finished snapshot holds. A failed write is tried again after another
      * {@code snapshotEveryEntries} entries, the log kept meanwhile.
      */
     @Override
@@ -296,8 +304,26 @@ final class WalletStateMachine extends BaseStateMachine {
                 writing = snapshotWriter.submit(() -> write(taken, last));
             }
         }
-        SingleFileSnapshotInfo newest = latestSnapshot;
-        return newest == null ? RaftLog.INVALID_LOG_INDEX : newest.getIndex();
+        return answer(latestSnapshot);
+    }
+
+    /**
+     * What {@link #takeSnapshot} answers: the newest snapshot's index when it is new, and again
+     * every {@code snapshotEveryEntries} applied entries (Ratis purges only closed log segments, so
+     * a later answer purges those closed since); otherwise none. Ratis logs and purges on every
+     * index answered, and while a snapshot waits for the state to grow it asks after every applied
+     * batch.
+     */
+    private long answer(SingleFileSnapshotInfo newest) {
+        TermIndex last = getLastAppliedTermIndex();
+        long applied = last == null ? 0 : last.getIndex();
+        if (newest == null
+                || newest.getIndex() == answeredSnapshot && applied >= answeredAt && applied - answeredAt < snapshotEveryEntries) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        answeredSnapshot = newest.getIndex();
+        answeredAt = applied;
+        return answeredSnapshot;
     }
 
     private void collectWritten() throws IOException {
