@@ -268,7 +268,9 @@ final class RaftWallet implements ReplicatedWallet {
     /**
      * Takes commands from the queued batches in order, up to {@code batchCommandsMax} per entry (a
      * batch that does not fit whole goes on in the next entry), and sends each entry; after close,
-     * goes on until the queue is empty.
+     * goes on until the queue is empty. Only close ends it: an interrupt while the wallet is open
+     * is ignored (callers would otherwise wait for batches no thread sends), and an entry that
+     * cannot be sent fails its own batches only.
      */
     private void sendLoop() {
         ClientBatch current = null;
@@ -279,6 +281,9 @@ final class RaftWallet implements ReplicatedWallet {
                     current = queue.poll(20, TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException e) {
+                if (state == State.OPEN) {
+                    continue;
+                }
                 return;
             }
             if (current == null) {
@@ -305,15 +310,8 @@ final class RaftWallet implements ReplicatedWallet {
                 fail(sending, closedError());
                 continue;
             }
-            try {
-                window.acquire();
-            } catch (InterruptedException e) {
-                fail(sending, closedError());
-                if (current != null) {
-                    current.fail(closedError());
-                }
-                return;
-            }
+            // Bounded: every entry in flight is answered or times out within the write timeout.
+            window.acquireUninterruptibly();
             try {
                 faults.reach(BEFORE_SUBMIT);
                 send(sending, commands, bytes);
@@ -323,6 +321,9 @@ final class RaftWallet implements ReplicatedWallet {
             } catch (RuntimeException e) {
                 window.release();
                 fail(sending, unavailable(e, "could not send the batch"));
+            } catch (OutOfMemoryError e) {
+                window.release();
+                fail(sending, new WalletUnavailableException("no memory for a log entry of " + bytes + " bytes", e));
             }
         }
     }
