@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -47,9 +48,13 @@ public record Workload(String name, int accounts, AccountId[] ids) implements Tr
     private static AccountId[] ids(String name, int accounts) {
         AccountId[] ids = new AccountId[Math.max(accounts, 0)];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = AccountId.of(name + "-" + i);
+            ids[i] = idOf(name, i);
         }
         return ids;
+    }
+
+    private static AccountId idOf(String name, int index) {
+        return AccountId.of(name + "-" + index);
     }
 
     public static Workload uniform(int accounts) {
@@ -119,12 +124,16 @@ public record Workload(String name, int accounts, AccountId[] ids) implements Tr
     /** A random transfer between two distinct accounts of this workload. */
     @Override
     public Transfer next(SplittableRandom random) {
+        return transfer(random, this::account);
+    }
+
+    private Transfer transfer(SplittableRandom random, IntFunction<AccountId> idOf) {
         int source = random.nextInt(accounts);
         int target = random.nextInt(accounts - 1);
         if (target >= source) {
             target++;
         }
-        return new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), account(source), account(target),
+        return new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), idOf.apply(source), idOf.apply(target),
                 Money.of(USD, 1 + random.nextInt(10_000)));
     }
 
@@ -135,16 +144,7 @@ public record Workload(String name, int accounts, AccountId[] ids) implements Tr
      * costs the load threads a cache miss that no real client would pay on the server's cores.
      */
     public TransferSource freshIds() {
-        String prefix = name + "-";
-        return random -> {
-            int source = random.nextInt(accounts);
-            int target = random.nextInt(accounts - 1);
-            if (target >= source) {
-                target++;
-            }
-            return new Transfer(TransactionId.of(random.nextLong(), random.nextLong() | 1L), AccountId.of(prefix + source),
-                    AccountId.of(prefix + target), Money.of(USD, 1 + random.nextInt(10_000)));
-        };
+        return random -> transfer(random, index -> idOf(name, index));
     }
 
     /** The sum of all balances of the workload's accounts and the funding account; zero when money is conserved. */
