@@ -236,7 +236,7 @@ final class BatchApplier {
         tableSize = in.get(at) & 0xff;
         for (int c = 0; c < tableSize; c++) {
             int from = at + 1 + 3 * c;
-            int code = (in.get(from) & 0xff) | (in.get(from + 1) & 0xff) << 8 | (in.get(from + 2) & 0xff) << 16;
+            int code = BatchCodec.packedCode(in, from);
             Currency currency = currencies.get(code);
             if (currency == null) {
                 currency = EventCodec.getCurrency(in.duplicate().position(from));

@@ -207,7 +207,12 @@ final class BatchCodec {
 
     /** The three currency code bytes of the money item at {@code at}, packed in an int. */
     static int currencyCode(ByteBuffer in, int at) {
-        return (in.get(at + 26) & 0xff) | (in.get(at + 27) & 0xff) << 8 | (in.get(at + 28) & 0xff) << 16;
+        return packedCode(in, at + 26);
+    }
+
+    /** The three currency code bytes at {@code at}, packed in an int, the first in the low byte. */
+    static int packedCode(ByteBuffer in, int at) {
+        return (in.get(at) & 0xff) | (in.get(at + 1) & 0xff) << 8 | (in.get(at + 2) & 0xff) << 16;
     }
 
     /** The number of bytes {@link #putVarint} writes for {@code value} (not negative). */

@@ -273,12 +273,12 @@ final class WalletStateMachine extends BaseStateMachine {
      * the index returned stays that far behind. A call that finds the commands decided since the
      * last snapshot numbering half the events that snapshot holds freezes the state at the last
      * applied index (cheap: balances are copied, the append-only columns shared) and hands it to a
-     * writer thread, which writes
-     * {@code snapshot.<term>_<index>} atomically; a later call finds the write done, registers it
-     * and removes snapshots beyond the retained number. A call answers at most the newest snapshot
-     * that is completely on disk ({@link #answer}), which is as far as Ratis then purges the log:
-     * the log always covers what no finished snapshot holds. A failed write is tried again after another
-     * {@code snapshotEveryEntries} entries, the log kept meanwhile.
+     * writer thread, which writes {@code snapshot.<term>_<index>} atomically; a later call finds
+     * the write done, registers it and removes snapshots beyond the retained number. A call answers
+     * at most the newest snapshot that is completely on disk ({@link #answer}), which is as far as
+     * Ratis then purges the log: the log always covers what no finished snapshot holds. A failed
+     * write is tried again after another {@code snapshotEveryEntries} entries, the log kept
+     * meanwhile.
      */
     @Override
     public long takeSnapshot() throws IOException {
