@@ -1,6 +1,10 @@
 package dev.wallet.contract;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
+import dev.wallet.api.ReplayableHistory;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Deployment;
 import dev.wallet.api.FaultInjector;
@@ -12,6 +16,7 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Currency;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +73,11 @@ public final class AsyncPath {
                     }
 
                     @Override
+                    public Optional<dev.wallet.api.spi.Replicas> replicas() {
+                        return deployment.replicas();
+                    }
+
+                    @Override
                     public void close() {
                         deployment.close();
                     }
@@ -109,6 +119,21 @@ public final class AsyncPath {
         @Override
         public Optional<Money> balance(AccountId account) {
             return wallet.balance(account);
+        }
+
+        @Override
+        public BalanceSnapshot balances(Collection<AccountId> accounts) {
+            return wallet.balances(accounts);
+        }
+
+        @Override
+        public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+            return wallet.lookup(transactionId);
+        }
+
+        @Override
+        public Optional<ReplayableHistory> replayableHistory() {
+            return wallet.replayableHistory();
         }
 
         @Override

@@ -40,6 +40,7 @@ final class ContractActions {
                 .withAction(2, new RepeatSamePayload())
                 .withAction(1, new RepeatOtherPayload())
                 .withAction(2, new AsyncOrBatch())
+                .withAction(2, new LookUp())
                 .withMaxTransformations(CHAIN_LENGTH_MAX);
     }
 
@@ -174,6 +175,23 @@ final class ContractActions {
                             run.checkBalancesMatchModel();
                         });
                     });
+        }
+    }
+
+    /**
+     * Looks up an id without executing anything: one from the history (decided, with its first
+     * outcome, conflicts included: a conflicting repeat records nothing) or one never used.
+     */
+    static final class LookUp implements Action.Dependent<ContractRun> {
+        @Override
+        public Arbitrary<Transformer<ContractRun>> transformer(ContractRun state) {
+            Arbitrary<TransactionId> ids = state.history.isEmpty() ? Generators.transactionIds()
+                    : Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of(state.history).map(MoneyCommand::transactionId)),
+                            Tuple.of(1, Generators.transactionIds()));
+            return ids.map(id -> Transformer.mutate("lookup " + id.toString().substring(0, 8), run -> {
+                run.checkLookup(id);
+                run.checkBalancesMatchModel();
+            }));
         }
     }
 

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.Deployment;
 import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
@@ -157,11 +161,25 @@ final class ContractRun implements AutoCloseable {
         return actual;
     }
 
-    /** Every known account's balance equals the model's. */
+    /**
+     * Every known account's balance equals the model's, read one by one and read together with
+     * {@link Wallet#balances} (which, with no command running, shows nothing in flight).
+     */
     void checkBalancesMatchModel() {
         Map<AccountId, Optional<Money>> expected = Ledgers.snapshot(model, accounts);
         Map<AccountId, Optional<Money>> actual = Ledgers.snapshot(wallet, accounts);
         assertEquals(expected, actual, () -> "balances differ from the model: " + Ledgers.diff(expected, actual));
+        BalanceSnapshot together = wallet.balances(accounts);
+        Map<AccountId, Optional<Money>> read = Ledgers.asSnapshot(together, accounts);
+        assertEquals(expected, read, () -> "balances(...) differs from the model: " + Ledgers.diff(expected, read));
+        assertEquals(Map.of(), together.inFlight(), "money in flight while no command runs");
+    }
+
+    /** The wallet's lookup of an id equals the model's: decided with the first outcome, or empty. */
+    void checkLookup(TransactionId id) {
+        Optional<TransactionLookup> expected = model.lookup(id);
+        assertEquals(expected, wallet.lookup(id), () -> "lookup(" + id + ")");
+        Statistics.label("lookup").collect(expected.flatMap(TransactionLookup::status).map(Status::name).orElse("unknown"));
     }
 
     /** Per currency, the balances of all accounts, funding included, sum to zero. */

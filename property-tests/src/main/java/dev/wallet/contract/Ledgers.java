@@ -1,6 +1,7 @@
 package dev.wallet.contract;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.Money;
 import dev.wallet.api.Wallet;
 import java.util.ArrayList;
@@ -32,6 +33,15 @@ final class Ledgers {
         Map<AccountId, Optional<Money>> snapshot = new LinkedHashMap<>();
         for (AccountId account : accounts) {
             snapshot.put(account, model.balanceOf(account));
+        }
+        return snapshot;
+    }
+
+    /** A {@link BalanceSnapshot}'s balances in the shape of {@link #snapshot}: every listed account, empty where absent. */
+    static Map<AccountId, Optional<Money>> asSnapshot(BalanceSnapshot read, Collection<AccountId> accounts) {
+        Map<AccountId, Optional<Money>> snapshot = new LinkedHashMap<>();
+        for (AccountId account : accounts) {
+            snapshot.put(account, read.balance(account));
         }
         return snapshot;
     }

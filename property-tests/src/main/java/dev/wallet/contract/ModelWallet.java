@@ -8,6 +8,7 @@ import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Withdrawal;
 import java.util.Currency;
@@ -123,6 +124,12 @@ public final class ModelWallet {
     /** The currency of an open customer account. */
     public Optional<Currency> currencyOf(AccountId account) {
         return Optional.ofNullable(currencies.get(account));
+    }
+
+    /** As {@link dev.wallet.api.Wallet#lookup}: the decided status of an id, empty if never recorded. */
+    public Optional<TransactionLookup> lookup(TransactionId id) {
+        Recorded earlier = recorded.get(id);
+        return earlier == null ? Optional.empty() : Optional.of(TransactionLookup.decided(id, earlier.status()));
     }
 
     /** Whether a command with this id was executed. */

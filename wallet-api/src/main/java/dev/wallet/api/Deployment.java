@@ -1,5 +1,8 @@
 package dev.wallet.api;
 
+import dev.wallet.api.spi.Replicas;
+import java.util.Optional;
+
 /**
  * What survives a crash of the process that runs a wallet: the shard databases, the journal
  * directory, the partition nodes. Tests use it to "restart the process": after a
@@ -23,6 +26,14 @@ public interface Deployment extends AutoCloseable {
     /** Starts a wallet without fault injection. */
     default Wallet open() {
         return open(FaultInjector.none());
+    }
+
+    /**
+     * Control over the replicas of the wallet opened last, for strategies that declare
+     * {@link Guarantee#REPLICATED}; empty for the others.
+     */
+    default Optional<Replicas> replicas() {
+        return Optional.empty();
     }
 
     /**

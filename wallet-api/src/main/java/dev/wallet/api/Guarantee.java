@@ -12,7 +12,13 @@ public enum Guarantee {
     /** Any past balance can be rebuilt from a history, and a full replay equals the live state. */
     REPLAYABLE_HISTORY("replayable history"),
     /** Acknowledged commands are held by a majority of replicas and survive the loss of a minority. */
-    REPLICATED("replicated");
+    REPLICATED("replicated"),
+    /**
+     * {@link Wallet#balances} reads every account as of one point in the order of commands, so a
+     * read of all accounts of a currency (with the money in flight) sums to zero even while
+     * transfers run, and shows no balance that never existed.
+     */
+    CONSISTENT_READS("consistent reads");
 
     private final String label;
 

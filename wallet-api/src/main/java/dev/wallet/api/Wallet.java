@@ -1,8 +1,11 @@
 package dev.wallet.api;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Currency;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +52,44 @@ public interface Wallet extends AutoCloseable {
 
     /** The current balance of an account; empty when it was never opened. Funding accounts always exist. */
     Optional<Money> balance(AccountId account);
+
+    /**
+     * What this wallet recorded for {@code transactionId}, without executing anything (the design's
+     * "pull" of a command's status): empty for an id it never recorded (or recorded nothing for, as
+     * after a {@link Status#CONFLICT} or input that was rejected); {@link TransactionLookup#isDecided()
+     * decided} with the original status once the command ran; {@link TransactionLookup#isInFlight()
+     * in flight} while the strategy is between the steps of a command it has started. Durable
+     * strategies answer the same after a restart.
+     */
+    Optional<TransactionLookup> lookup(TransactionId transactionId);
+
+    /**
+     * The balances of several accounts read together, with the money in flight between accounts.
+     * Only strategies that declare {@link Guarantee#CONSISTENT_READS} read them as of one point; by
+     * default the accounts are read one after another with {@link #balance}, so commands running
+     * meanwhile may show half-done (a "torn" read), and nothing is reported in flight.
+     *
+     * @param accounts the accounts to read; duplicates are read once
+     */
+    default BalanceSnapshot balances(Collection<AccountId> accounts) {
+        Objects.requireNonNull(accounts, "accounts");
+        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
+        Map<AccountId, Money> balances = new LinkedHashMap<>();
+        for (AccountId account : accounts) {
+            if (!balances.containsKey(account)) {
+                balance(account).ifPresent(money -> balances.put(account, money));
+            }
+        }
+        return BalanceSnapshot.of(balances);
+    }
+
+    /**
+     * The wallet's replayable history where the strategy keeps one ({@link Guarantee#REPLAYABLE_HISTORY});
+     * empty otherwise.
+     */
+    default Optional<ReplayableHistory> replayableHistory() {
+        return Optional.empty();
+    }
 
     /**
      * Executes a command without blocking the caller where the strategy can (the event-sourced
@@ -111,7 +152,8 @@ public interface Wallet extends AutoCloseable {
 
     /**
      * Stops taking calls and releases what this instance holds. Commands already acknowledged stay
-     * as durable as the strategy promises.
+     * as durable as the strategy promises. Afterwards every call throws
+     * {@link WalletClosedException}; closing again does nothing.
      */
     @Override
     void close();

@@ -6,6 +6,8 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -67,6 +69,8 @@ final class BatchCodec {
     static final byte RESOLVED = 3;
     static final byte QUERY_BALANCE = 1;
     static final byte QUERY_STATE = 2;
+    static final byte QUERY_LOOKUP = 3;
+    static final byte QUERY_BALANCES = 4;
     static final byte REPLAY_BIT = (byte) 0x80;
     static final byte CAPACITY_EXCEEDED = 0x7f;
     /** Most items a batch the leader accepts may hold: four times the client's largest entry, and a bound on what it sizes for. */
@@ -273,6 +277,77 @@ final class BatchCodec {
         out.put(QUERY_BALANCE);
         EventCodec.putAscii(account.value(), out);
         return out.flip();
+    }
+
+    /** Layout: kind (1), id's most and least significant bits (8 + 8, little-endian). */
+    static ByteBuffer lookupQuery(TransactionId id) {
+        ByteBuffer out = ByteBuffer.allocate(17).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(QUERY_LOOKUP).putLong(id.value().getMostSignificantBits()).putLong(id.value().getLeastSignificantBits());
+        return out.flip();
+    }
+
+    static TransactionId decodeLookupQuery(ByteBuffer in) {
+        in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        in.get();
+        return TransactionId.of(in.getLong(), in.getLong());
+    }
+
+    /** Layout: 0 for an id never decided, or the status code of its outcome (1 byte). */
+    static ByteBuffer encodeLookup(Optional<TransactionLookup> lookup) {
+        return ByteBuffer.wrap(new byte[] {lookup.flatMap(TransactionLookup::status).map(Status::code).orElse((byte) 0)});
+    }
+
+    static Optional<Status> decodeLookup(ByteBuffer in) {
+        byte code = in.get(in.position());
+        return code == 0 ? Optional.empty() : Optional.of(Status.fromCode(code));
+    }
+
+    /** Layout: kind (1), count (4, little-endian), then each account as {@link EventCodec#putAscii}. */
+    static ByteBuffer balancesQuery(List<AccountId> accounts) {
+        int size = 5;
+        for (AccountId account : accounts) {
+            size += 1 + account.value().length();
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(QUERY_BALANCES).putInt(accounts.size());
+        accounts.forEach(account -> EventCodec.putAscii(account.value(), out));
+        return out.flip();
+    }
+
+    static List<AccountId> decodeBalancesQuery(ByteBuffer in) {
+        in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        in.get();
+        int count = in.getInt();
+        if (count < 0 || count > in.remaining()) {
+            throw new IllegalArgumentException("a balances query of " + count + " accounts in " + in.remaining() + " bytes");
+        }
+        List<AccountId> accounts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            // The canonical constructor: a query may name a funding account.
+            accounts.add(new AccountId(EventCodec.getAscii(in)));
+        }
+        return accounts;
+    }
+
+    /** Layout: per account of the query in order, {@link #encodeBalance}'s layout. */
+    static ByteBuffer encodeBalances(List<Optional<Money>> balances) {
+        ByteBuffer out = ByteBuffer.allocate(12 * balances.size()).order(ByteOrder.LITTLE_ENDIAN);
+        balances.forEach(balance -> out.put(encodeBalance(balance)));
+        return out.flip();
+    }
+
+    static List<Optional<Money>> decodeBalances(ByteBuffer in, int count) {
+        in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
+        List<Optional<Money>> balances = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (in.get() == 0) {
+                balances.add(Optional.empty());
+            } else {
+                long minor = in.getLong();
+                balances.add(Optional.of(Money.of(EventCodec.getCurrency(in), minor)));
+            }
+        }
+        return balances;
     }
 
     static ByteBuffer stateQuery() {

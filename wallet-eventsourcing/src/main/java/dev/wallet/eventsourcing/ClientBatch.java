@@ -2,6 +2,7 @@ package dev.wallet.eventsourcing;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.TransactionId;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Currency;
@@ -29,10 +30,14 @@ final class ClientBatch {
     /** Items the sender has put into entries so far; only the sender thread reads or changes it. */
     int taken;
 
-    private ClientBatch(byte[] bytes, int[] ends) {
+    /** The caller's commands, kept (not copied) for lookups while the batch is unanswered; empty for an open. */
+    private final List<? extends MoneyCommand> commands;
+
+    private ClientBatch(byte[] bytes, int[] ends, List<? extends MoneyCommand> commands) {
         this.bytes = bytes;
         this.ends = ends;
         this.codes = new byte[ends.length];
+        this.commands = commands;
     }
 
     /** Commands {@code from .. to-1} of {@code commands}, encoded. */
@@ -47,14 +52,24 @@ final class ClientBatch {
         for (int i = from; i < to; i++) {
             BatchCodec.putMoneyItem(commands.get(i), out);
         }
-        return new ClientBatch(out.array(), ends);
+        return new ClientBatch(out.array(), ends, commands.subList(from, to));
     }
 
     /** One account to open, encoded. */
     static ClientBatch open(AccountId account, Currency currency) {
         ByteBuffer out = ByteBuffer.wrap(new byte[BatchCodec.openItemBytes(account)]);
         BatchCodec.putOpenItem(account, currency, out);
-        return new ClientBatch(out.array(), new int[] {out.capacity()});
+        return new ClientBatch(out.array(), new int[] {out.capacity()}, List.of());
+    }
+
+    /** Whether one of this batch's commands has the id (a linear scan: lookups are rare). */
+    boolean carries(TransactionId id) {
+        for (MoneyCommand command : commands) {
+            if (command.transactionId().equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     int count() {

@@ -3,6 +3,7 @@ package dev.wallet.eventsourcing;
 import dev.wallet.api.AccountId;
 import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
+import dev.wallet.api.ReplayableHistory;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * <p>Thread-safe. Reads ({@link #balance}) are answered by the writer in order with the commands
  * and only once everything before them is durable, so they never see an unacknowledged change.
  */
-public interface EventSourcedWallet extends Wallet {
+public interface EventSourcedWallet extends Wallet, ReplayableHistory {
 
     /** A builder for a wallet whose journal and snapshots live in {@code directory} (created if missing). */
     static Builder builder(Path directory) {
@@ -40,6 +41,23 @@ public interface EventSourcedWallet extends Wallet {
 
     /** The sequence number of the last durable event. */
     long lastSequence();
+
+    /** Positions are event sequence numbers: {@link #lastSequence()}. */
+    @Override
+    default long lastPosition() {
+        return lastSequence();
+    }
+
+    /** The first divergence {@link #audit()} finds. */
+    @Override
+    default Optional<String> auditReplay() {
+        return audit().firstDivergence();
+    }
+
+    @Override
+    default Optional<ReplayableHistory> replayableHistory() {
+        return Optional.of(this);
+    }
 
     /**
      * The balance an account had right after event {@code sequence}, rebuilt from the newest

@@ -42,7 +42,8 @@ public final class EventSourcingStrategy implements WalletStrategy {
 
     @Override
     public Set<Guarantee> guarantees() {
-        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART, Guarantee.REPLAYABLE_HISTORY);
+        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART, Guarantee.REPLAYABLE_HISTORY,
+                Guarantee.CONSISTENT_READS);
     }
 
     @Override

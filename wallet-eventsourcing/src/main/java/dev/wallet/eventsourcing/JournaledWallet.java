@@ -1,6 +1,7 @@
 package dev.wallet.eventsourcing;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.FaultInjector;
@@ -10,6 +11,8 @@ import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Currency;
 import java.util.List;
 import java.util.Map;
@@ -425,6 +429,21 @@ final class JournaledWallet implements EventSourcedWallet {
     public Optional<Money> balance(AccountId account) {
         Objects.requireNonNull(account, "account");
         return await(submit(new Request.Query<>(s -> s.balance(account))).future);
+    }
+
+    @Override
+    public BalanceSnapshot balances(Collection<AccountId> accounts) {
+        List<AccountId> read = List.copyOf(Objects.requireNonNull(accounts, "accounts"));
+        // One query on the writer thread reads every account between the same two commands.
+        return BalanceSnapshot.of(await(submit(new Request.Query<>(s -> s.balances(read))).future));
+    }
+
+    @Override
+    public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        // The writer decides a command when it takes it from the queue and answers this query only
+        // once everything before it is durable, so no command is ever seen between the two.
+        return await(submit(new Request.Query<>(s -> s.lookup(transactionId))).future);
     }
 
     @Override

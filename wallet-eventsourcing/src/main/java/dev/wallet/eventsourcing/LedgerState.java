@@ -8,6 +8,7 @@ import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.spi.IdTable;
 import dev.wallet.api.spi.LedgerRules;
@@ -19,8 +20,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Currency;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -350,6 +353,21 @@ final class LedgerState {
             return Optional.of(Money.of(currencyOfAccount(index), balances[index]));
         }
         return account.isFunding() ? Optional.of(Money.zero(account.fundingCurrency().orElseThrow())) : Optional.empty();
+    }
+
+    /** The balances of the accounts that exist, read together (the state changes on one thread only). */
+    Map<AccountId, Money> balances(Collection<AccountId> accounts) {
+        Map<AccountId, Money> read = new LinkedHashMap<>();
+        for (AccountId account : accounts) {
+            balance(account).ifPresent(money -> read.put(account, money));
+        }
+        return read;
+    }
+
+    /** The decided status of an id; empty if it was never decided (every command here is decided when processed). */
+    Optional<TransactionLookup> lookup(TransactionId id) {
+        int entry = ids.find(id.value().getMostSignificantBits(), id.value().getLeastSignificantBits());
+        return entry < 0 ? Optional.empty() : Optional.of(TransactionLookup.decided(id, statusOf(entry)));
     }
 
     int accountCount() {

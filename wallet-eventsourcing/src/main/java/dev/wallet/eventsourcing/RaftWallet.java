@@ -1,6 +1,7 @@
 package dev.wallet.eventsourcing;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.FaultInjector;
@@ -11,6 +12,8 @@ import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletUnavailableException;
@@ -19,13 +22,18 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Currency;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -88,6 +96,8 @@ final class RaftWallet implements ReplicatedWallet {
     private final Runnable onClose;
     private final RaftProperties clientProperties = new RaftProperties();
     private final LinkedBlockingQueue<ClientBatch> queue = new LinkedBlockingQueue<>();
+    /** Batches submitted and not yet answered (queued or on their way), for lookups of ids in flight. */
+    private final Set<ClientBatch> unanswered = ConcurrentHashMap.newKeySet();
     /** Room in the queue, in commands: a caller takes its batch's count, the sender gives it back as it takes them. */
     private final Semaphore room;
     private final Semaphore window;
@@ -180,6 +190,45 @@ final class RaftWallet implements ReplicatedWallet {
     }
 
     @Override
+    public BalanceSnapshot balances(Collection<AccountId> accounts) {
+        List<AccountId> read = List.copyOf(new LinkedHashSet<>(Objects.requireNonNull(accounts, "accounts")));
+        checkOpen();
+        // A linearizable query that the leader's state machine answers under the lock its applying
+        // thread holds for a whole entry: every account as of one applied index.
+        RaftClientReply reply = read(raft -> raft.async().sendReadOnly(message(BatchCodec.balancesQuery(read))), "the leader");
+        List<Optional<Money>> balances = BatchCodec.decodeBalances(reply.getMessage().getContent().asReadOnlyByteBuffer(),
+                read.size());
+        Map<AccountId, Money> snapshot = new LinkedHashMap<>();
+        for (int i = 0; i < read.size(); i++) {
+            AccountId account = read.get(i);
+            balances.get(i).ifPresent(money -> snapshot.put(account, money));
+        }
+        return BalanceSnapshot.of(snapshot);
+    }
+
+    /**
+     * Decided when the replicated state holds the id's outcome (a linearizable read on the leader);
+     * in flight when it does not and a batch of this client that carries the id is still unanswered
+     * (queued, or in a log entry not yet committed and applied); empty otherwise. A batch that
+     * failed with {@link NoQuorumException} is no longer this client's: its commands may still be
+     * committed later, so an id looked up empty after such a failure may be decided afterwards.
+     */
+    @Override
+    public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        checkOpen();
+        // Looked at before the read: a batch still unanswered then and undecided after is in flight.
+        boolean carried = unanswered.stream().anyMatch(batch -> batch.carries(transactionId));
+        RaftClientReply reply = read(raft -> raft.async().sendReadOnly(message(BatchCodec.lookupQuery(transactionId))),
+                "the leader");
+        Optional<Status> decided = BatchCodec.decodeLookup(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        if (decided.isPresent()) {
+            return Optional.of(TransactionLookup.decided(transactionId, decided.get()));
+        }
+        return carried ? Optional.of(TransactionLookup.inFlight(transactionId)) : Optional.empty();
+    }
+
+    @Override
     public Optional<Money> staleBalance(AccountId account, String replicaId, long minIndex) {
         Objects.requireNonNull(account, "account");
         RaftPeerId peer = peer(replicaId);
@@ -251,6 +300,8 @@ final class RaftWallet implements ReplicatedWallet {
                 throw new WalletUnavailableException("the replicated wallet's queue stayed full for " + settings.writeTimeout
                         + "; the cluster is not keeping up (or has no quorum)");
             }
+            unanswered.add(batch);
+            batch.answers().whenComplete((codes, error) -> unanswered.remove(batch));
             queue.add(batch);
             if (state == State.CRASHED) {
                 // The crash may have emptied the queue before this batch was in it, and the sender may be gone.

@@ -6,10 +6,13 @@ import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Guarantee;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.Replicas;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code event-sourcing-raft} strategy for {@link java.util.ServiceLoader}: an embedded cluster
@@ -44,7 +47,8 @@ public final class ReplicatedStrategy implements WalletStrategy {
 
     @Override
     public Set<Guarantee> guarantees() {
-        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART, Guarantee.REPLICATED);
+        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART, Guarantee.REPLICATED,
+                Guarantee.CONSISTENT_READS);
     }
 
     @Override
@@ -58,16 +62,91 @@ public final class ReplicatedStrategy implements WalletStrategy {
         return new ClusterDeployment(this, directory);
     }
 
-    private record ClusterDeployment(ReplicatedStrategy strategy, Path directory) implements Deployment {
+    /** Opens an embedded cluster per wallet on one directory; its replicas stop when the wallet closes. */
+    private static final class ClusterDeployment implements Deployment {
+
+        /** How long {@link Replicas#convergedDigests} waits for the running replicas to reach one applied index. */
+        private static final long CONVERGE_WAIT_MILLIS = 30_000;
+
+        private final ReplicatedStrategy strategy;
+        private final Path directory;
+        private volatile EmbeddedCluster cluster;
+
+        ClusterDeployment(ReplicatedStrategy strategy, Path directory) {
+            this.strategy = strategy;
+            this.directory = directory;
+        }
 
         @Override
-        public Wallet open(FaultInjector faults) {
-            return strategy.config.copy(directory, Objects.requireNonNull(faults, "faults")).start().wallet();
+        public WalletStrategy strategy() {
+            return strategy;
+        }
+
+        /**
+         * Starts the replicas and their wallet.
+         *
+         * @throws IllegalStateException while a wallet of this deployment is open (its replicas hold the storage)
+         */
+        @Override
+        public synchronized Wallet open(FaultInjector faults) {
+            EmbeddedCluster current = cluster;
+            if (current != null && !current.runningReplicas().isEmpty()) {
+                throw new IllegalStateException("a wallet of the replicated deployment in " + directory
+                        + " is open; close it before opening another");
+            }
+            EmbeddedCluster started = strategy.config.copy(directory, Objects.requireNonNull(faults, "faults")).start();
+            cluster = started;
+            return started.wallet();
+        }
+
+        @Override
+        public Optional<Replicas> replicas() {
+            EmbeddedCluster current = cluster;
+            return current == null ? Optional.empty() : Optional.of(new ClusterReplicas(current));
         }
 
         @Override
         public void close() {
             // The replicas stop with their wallet; their storage stays in the directory.
+        }
+    }
+
+    private record ClusterReplicas(EmbeddedCluster cluster) implements Replicas {
+
+        @Override
+        public List<String> ids() {
+            return cluster.replicaIds();
+        }
+
+        @Override
+        public void stop(String replicaId) {
+            cluster.stop(replicaId);
+        }
+
+        @Override
+        public void start(String replicaId) {
+            cluster.start(replicaId);
+        }
+
+        /** Polls the running replicas (in this JVM, no leader needed) until they stand at one applied index. */
+        @Override
+        public List<String> convergedDigests() {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ClusterDeployment.CONVERGE_WAIT_MILLIS);
+            List<ReplicaState> states = List.of();
+            while (System.nanoTime() < deadline) {
+                states = cluster.runningReplicas().stream().map(cluster::state).toList();
+                if (!states.isEmpty() && states.stream().map(ReplicaState::appliedIndex).distinct().count() == 1) {
+                    return states.stream().map(ReplicaState::digest).toList();
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the replicas caught up", e);
+                }
+            }
+            throw new IllegalStateException("the running replicas did not reach one applied index within "
+                    + ClusterDeployment.CONVERGE_WAIT_MILLIS + " ms: " + states);
         }
     }
 }

@@ -7,8 +7,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.wallet.api.Money;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -246,6 +249,19 @@ final class WalletStateMachine extends BaseStateMachine {
                 synchronized (lock) {
                     answer = BatchCodec.encodeBalance(state.balance(account));
                 }
+            } else if (kind == BatchCodec.QUERY_LOOKUP) {
+                var id = BatchCodec.decodeLookupQuery(query);
+                synchronized (lock) {
+                    answer = BatchCodec.encodeLookup(state.lookup(id));
+                }
+            } else if (kind == BatchCodec.QUERY_BALANCES) {
+                var accounts = BatchCodec.decodeBalancesQuery(query);
+                List<Optional<Money>> balances = new ArrayList<>(accounts.size());
+                // Under the lock the applying thread holds for a whole entry: every account as of one applied index.
+                synchronized (lock) {
+                    accounts.forEach(account -> balances.add(state.balance(account)));
+                }
+                answer = BatchCodec.encodeBalances(balances);
             } else if (kind == BatchCodec.QUERY_STATE) {
                 answer = BatchCodec.encodeState(report());
             } else {

@@ -4,6 +4,7 @@ import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Withdrawal;
 import dev.wallet.api.spi.IdTable;
@@ -57,6 +58,11 @@ final class ClaimLog {
         refs[base + 2] = second;
         refs[base + 3] = owner;
         return entry;
+    }
+
+    /** The entry of a claimed id, or -1. */
+    int find(TransactionId id) {
+        return ids.find(id.value().getMostSignificantBits(), id.value().getLeastSignificantBits());
     }
 
     /** Whether {@code command} is exactly the command of the claim at {@code entry}. */

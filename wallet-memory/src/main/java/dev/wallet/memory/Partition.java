@@ -4,7 +4,10 @@ import dev.wallet.api.AccountId;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -88,6 +91,23 @@ final class Partition {
         } finally {
             waiters--;
         }
+    }
+
+    /**
+     * What the partition recorded for an id: decided once its claim is complete, in flight while
+     * its owner runs it, {@link Status#IN_DOUBT} once the owner crashed before completing it (as a
+     * repeat would answer), empty if never claimed.
+     */
+    synchronized Optional<TransactionLookup> lookup(TransactionId id) {
+        int entry = claims.find(id);
+        if (entry < 0) {
+            return Optional.empty();
+        }
+        Status status = claims.status(entry);
+        if (status == null && claims.owner(entry).hasCrashed()) {
+            status = Status.IN_DOUBT;
+        }
+        return Optional.of(status == null ? TransactionLookup.inFlight(id) : TransactionLookup.decided(id, status));
     }
 
     synchronized int claimCount() {

@@ -13,6 +13,7 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletClosedException;
@@ -163,6 +164,13 @@ final class TransferService implements Wallet {
         Partition partition = nodes.partitionOf(accountId);
         Account account = partition.account(accountId);
         return account == null ? Optional.empty() : Optional.of(Money.of(account.currency, partition.balanceOf(account)));
+    }
+
+    @Override
+    public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        checkOpen();
+        return nodes.partitionOf(transactionId).lookup(transactionId);
     }
 
     @Override

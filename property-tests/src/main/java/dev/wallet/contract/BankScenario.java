@@ -1,0 +1,274 @@
+package dev.wallet.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
+import dev.wallet.api.CrashPoint;
+import dev.wallet.api.Deposit;
+import dev.wallet.api.Money;
+import dev.wallet.api.MoneyCommand;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
+import dev.wallet.api.Transfer;
+import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.Withdrawal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Jepsen's bank test: writer threads move money among a few accounts (and in and out through the
+ * funding account) while a reader reads every account together with {@link Wallet#balances}. A
+ * read is <em>torn</em> when, per currency, its balances plus the money in flight do not sum to
+ * zero, or when it shows a customer balance below zero.
+ *
+ * <p>{@link #demonstrateTornRead} shows the violation on purpose where a strategy does not promise
+ * consistent reads: it holds one command at each of the strategy's crash points in turn (with a
+ * {@link dev.wallet.api.FaultInjector#onReach} hook) and reads meanwhile.
+ */
+final class BankScenario {
+
+    static final int CUSTOMERS = 4;
+    static final int WRITERS = 2;
+    static final int COMMANDS_PER_WRITER = 150;
+    static final int READS_MAX = 100_000;
+    static final long OPENING_BALANCE_MINOR = 100_000;
+    static final long WAIT_SECONDS = 60;
+    static final long HOLD_READ_WAIT_SECONDS = 5;
+
+    /** What the reader saw. */
+    record Report(int reads, int torn, String firstTorn) {
+
+        @Override
+        public String toString() {
+            return reads + " whole-ledger reads, " + torn + " torn" + (firstTorn == null ? "" : "; first: " + firstTorn);
+        }
+    }
+
+    private BankScenario() {
+    }
+
+    static List<AccountId> customers() {
+        List<AccountId> customers = new ArrayList<>();
+        for (int i = 0; i < CUSTOMERS; i++) {
+            customers.add(AccountId.of("bank-" + i));
+        }
+        return customers;
+    }
+
+    /** Runs writers and a reader together; every writer's outcome must be a success or a refusal for funds. */
+    static Report run(WalletStrategy strategy, long seed) {
+        List<AccountId> customers = customers();
+        try (ContractRun run = ContractRun.start(strategy, customers)) {
+            fund(run, customers);
+            Wallet wallet = run.wallet();
+            List<AccountId> everything = Ledgers.withFunding(customers, List.of(ContractRun.USD));
+            ExecutorService threads = Executors.newFixedThreadPool(WRITERS + 1);
+            try {
+                List<Future<?>> writers = new ArrayList<>();
+                for (int w = 0; w < WRITERS; w++) {
+                    Random random = new Random(seed * 31 + w);
+                    writers.add(threads.submit(() -> write(wallet, customers, random)));
+                }
+                AtomicBoolean writing = new AtomicBoolean(true);
+                Future<Report> reader = threads.submit(() -> read(wallet, everything, writing));
+                for (Future<?> writer : writers) {
+                    get(writer);
+                }
+                writing.set(false);
+                Report report = get(reader);
+                Map<String, Long> sums = wallet.balances(everything).sumsByCurrency();
+                assertEquals(0L, sums.getOrDefault("USD", 0L), "the USD balances sum to zero once the writers are done");
+                return report;
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    private static void fund(ContractRun run, List<AccountId> customers) {
+        for (AccountId account : customers) {
+            run.open(account, ContractRun.USD);
+            run.execute(new Deposit(TransactionId.random(), account, Money.of(ContractRun.USD, OPENING_BALANCE_MINOR)));
+        }
+    }
+
+    private static void write(Wallet wallet, List<AccountId> customers, Random random) {
+        for (int i = 0; i < COMMANDS_PER_WRITER; i++) {
+            MoneyCommand command = command(random, customers);
+            Outcome outcome = wallet.execute(command);
+            assertTrue(outcome.status() == Status.SUCCESS || outcome.status() == Status.INSUFFICIENT_FUNDS,
+                    () -> "a bank writer's " + command + " answered " + outcome);
+        }
+    }
+
+    private static MoneyCommand command(Random random, List<AccountId> customers) {
+        TransactionId id = TransactionId.of(random.nextLong(), random.nextLong() | 1L);
+        AccountId source = customers.get(random.nextInt(customers.size()));
+        Money amount = Money.of(ContractRun.USD, 1 + random.nextInt((int) (OPENING_BALANCE_MINOR / 4)));
+        int kind = random.nextInt(10);
+        if (kind == 0) {
+            return new Deposit(id, source, amount);
+        }
+        if (kind == 1) {
+            return new Withdrawal(id, source, amount);
+        }
+        AccountId target = customers.get((customers.indexOf(source) + 1 + random.nextInt(customers.size() - 1))
+                % customers.size());
+        return new Transfer(id, source, target, amount);
+    }
+
+    private static Report read(Wallet wallet, List<AccountId> everything, AtomicBoolean writing) {
+        int reads = 0;
+        int torn = 0;
+        String first = null;
+        // At least one read, however fast the writers were.
+        do {
+            BalanceSnapshot snapshot = wallet.balances(everything);
+            reads++;
+            String problem = tornBy(snapshot);
+            if (problem != null) {
+                torn++;
+                first = first == null ? problem : first;
+            }
+        } while (writing.get() && reads < READS_MAX);
+        return new Report(reads, torn, first);
+    }
+
+    /** Why a read is torn, or {@code null} when it is not. */
+    static String tornBy(BalanceSnapshot snapshot) {
+        for (Map.Entry<String, Long> sum : snapshot.sumsByCurrency().entrySet()) {
+            if (sum.getValue() != 0) {
+                return "the " + sum.getKey() + " balances and money in flight sum to " + sum.getValue() + ": " + snapshot;
+            }
+        }
+        for (Map.Entry<AccountId, Money> balance : snapshot.balances().entrySet()) {
+            if (!balance.getKey().isFunding() && balance.getValue().minor() < 0) {
+                return balance.getKey() + " is negative: " + snapshot;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Holds one transfer at each crash point of the strategy in turn and reads every account
+     * meanwhile; returns the first torn read, or {@code null} when none was seen.
+     */
+    static String demonstrateTornRead(WalletStrategy strategy, long seed) {
+        for (CrashPoint point : strategy.crashPoints()) {
+            String torn = tornWhileHeldAt(strategy, point, new Random(seed ^ point.name().hashCode()));
+            if (torn != null) {
+                return point.name() + ": " + torn;
+            }
+        }
+        return null;
+    }
+
+    private static String tornWhileHeldAt(WalletStrategy strategy, CrashPoint point, Random random) {
+        List<AccountId> customers = customers();
+        try (ContractRun run = ContractRun.start(strategy, customers)) {
+            fund(run, customers);
+            Wallet wallet = run.wallet();
+            List<AccountId> everything = Ledgers.withFunding(customers, List.of(ContractRun.USD));
+            CountDownLatch reached = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            run.faults.onReach(point, () -> {
+                reached.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                Future<?> writer = threads.submit(() -> {
+                    for (int i = 0; i < 20 && reached.getCount() > 0; i++) {
+                        try {
+                            wallet.execute(command(random, customers));
+                        } catch (WalletException e) {
+                            return;
+                        }
+                    }
+                });
+                if (!awaitReached(reached, writer)) {
+                    return null;
+                }
+                Future<BalanceSnapshot> read = threads.submit(() -> wallet.balances(everything));
+                BalanceSnapshot snapshot;
+                try {
+                    snapshot = read.get(HOLD_READ_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // The read waits for the held command (it locks what the command holds) or
+                    // fails: no torn read at this point.
+                    return null;
+                } finally {
+                    release.countDown();
+                }
+                return tornBy(snapshot);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            } finally {
+                release.countDown();
+                threads.shutdown();
+                awaitQuietly(threads);
+            }
+        }
+    }
+
+    /** Whether the hook fired before the writer gave up. */
+    private static boolean awaitReached(CountDownLatch reached, Future<?> writer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (reached.await(50, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            if (writer.isDone()) {
+                return reached.getCount() == 0;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitQuietly(ExecutorService threads) {
+        try {
+            threads.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static <T> T get(Future<T> future) {
+        try {
+            return future.get(WAIT_SECONDS * 4, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("a bank thread did not finish in " + WAIT_SECONDS * 4 + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
