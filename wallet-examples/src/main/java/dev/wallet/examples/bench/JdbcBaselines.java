@@ -262,5 +262,10 @@ public final class JdbcBaselines {
         public Optional<Money> balance(AccountId account) {
             throw new UnsupportedOperationException("baselines only transfer");
         }
+
+        @Override
+        public Optional<dev.wallet.api.TransactionLookup> lookup(dev.wallet.api.TransactionId transactionId) {
+            throw new UnsupportedOperationException("baselines only transfer");
+        }
     }
 }

@@ -495,6 +495,11 @@ class WalletHttpServerTest {
         }
 
         @Override
+        public Optional<dev.wallet.api.TransactionLookup> lookup(dev.wallet.api.TransactionId transactionId) {
+            return wallet.lookup(transactionId);
+        }
+
+        @Override
         public void close() {
             wallet.close();
         }
