@@ -1,0 +1,13 @@
+package dev.wallet.contract.mutants;
+
+import dev.wallet.api.WalletStrategy;
+import dev.wallet.contract.WalletContract;
+
+/** The contract against {@link Mutants.LookupForgets}; run only by {@link MutantsAreCaughtTest}, which expects it to fail. */
+class LookupForgetsMutant implements WalletContract {
+
+    @Override
+    public WalletStrategy strategy() {
+        return new Mutants.LookupForgets();
+    }
+}
