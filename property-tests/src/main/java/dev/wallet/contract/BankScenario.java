@@ -14,14 +14,12 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletStrategy;
 import dev.wallet.api.Withdrawal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,7 +46,6 @@ final class BankScenario {
     static final int READS_MAX = 100_000;
     static final long OPENING_BALANCE_MINOR = 100_000;
     static final long WAIT_SECONDS = 60;
-    static final long HOLD_READ_WAIT_SECONDS = 5;
 
     /** What the reader saw. */
     record Report(int reads, int torn, String firstTorn) {
@@ -100,7 +97,7 @@ final class BankScenario {
         }
     }
 
-    private static void fund(ContractRun run, List<AccountId> customers) {
+    static void fund(ContractRun run, List<AccountId> customers) {
         for (AccountId account : customers) {
             run.open(account, ContractRun.USD);
             run.execute(new Deposit(TransactionId.random(), account, Money.of(ContractRun.USD, OPENING_BALANCE_MINOR)));
@@ -182,74 +179,11 @@ final class BankScenario {
         List<AccountId> customers = customers();
         try (ContractRun run = ContractRun.start(strategy, customers)) {
             fund(run, customers);
-            Wallet wallet = run.wallet();
             List<AccountId> everything = Ledgers.withFunding(customers, List.of(ContractRun.USD));
-            CountDownLatch reached = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            run.faults.onReach(point, () -> {
-                reached.countDown();
-                try {
-                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            ExecutorService threads = Executors.newFixedThreadPool(2);
-            try {
-                Future<?> writer = threads.submit(() -> {
-                    for (int i = 0; i < 20 && reached.getCount() > 0; i++) {
-                        try {
-                            wallet.execute(command(random, customers));
-                        } catch (WalletException e) {
-                            return;
-                        }
-                    }
-                });
-                if (!awaitReached(reached, writer)) {
-                    return null;
-                }
-                Future<BalanceSnapshot> read = threads.submit(() -> wallet.balances(everything));
-                BalanceSnapshot snapshot;
-                try {
-                    snapshot = read.get(HOLD_READ_WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (TimeoutException | ExecutionException e) {
-                    // The read waits for the held command (it locks what the command holds) or
-                    // fails: no torn read at this point.
-                    return null;
-                } finally {
-                    release.countDown();
-                }
-                return tornBy(snapshot);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            } finally {
-                release.countDown();
-                threads.shutdown();
-                awaitQuietly(threads);
-            }
-        }
-    }
-
-    /** Whether the hook fired before the writer gave up. */
-    private static boolean awaitReached(CountDownLatch reached, Future<?> writer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (System.nanoTime() < deadline) {
-            if (reached.await(50, TimeUnit.MILLISECONDS)) {
-                return true;
-            }
-            if (writer.isDone()) {
-                return reached.getCount() == 0;
-            }
-        }
-        return false;
-    }
-
-    private static void awaitQuietly(ExecutorService threads) {
-        try {
-            threads.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return HeldCommand.probe(run, point, customers, random, (wallet, held) -> wallet.balances(everything))
+                    .flatMap(HeldCommand.Probe::answer)
+                    .map(BankScenario::tornBy)
+                    .orElse(null);
         }
     }
 

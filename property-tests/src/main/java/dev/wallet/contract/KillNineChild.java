@@ -10,6 +10,7 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
+import dev.wallet.api.WalletStrategy;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * The child process of {@link KillNineScenario}: opens a strategy's default deployment in a
@@ -30,6 +32,9 @@ public final class KillNineChild {
     static final int ACCOUNTS = 20;
     static final long OPENING_BALANCE_MINOR = 1_000_000_000L;
     static final int BATCH = 40;
+    /** How the first argument names the strategy: a registered name, or a factory class. */
+    static final String BY_NAME = "name:";
+    static final String BY_FACTORY = "factory:";
 
     private KillNineChild() {
     }
@@ -39,12 +44,12 @@ public final class KillNineChild {
     }
 
     public static void main(String[] args) throws Exception {
-        String strategy = args[0];
+        WalletStrategy strategy = strategy(args[0]);
         Path directory = Path.of(args[1]);
         long seed = Long.parseLong(args[2]);
         int threads = Integer.parseInt(args[3]);
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-        Wallet wallet = WalletStrategies.named(strategy).deploy(directory).open();
+        Wallet wallet = strategy.deploy(directory).open();
         for (int i = 0; i < ACCOUNTS; i++) {
             wallet.openAccount(account(i), ContractRun.USD);
             Outcome funded = wallet.execute(new Deposit(TransactionId.of(seed, i + 1), account(i),
@@ -66,6 +71,30 @@ public final class KillNineChild {
         }
         for (Thread worker : workers) {
             worker.join();
+        }
+    }
+
+    /**
+     * The strategy a source names: {@code name:<registered name>} or {@code factory:<class>} (a
+     * {@code Supplier<WalletStrategy>} with a public no-argument constructor).
+     */
+    static WalletStrategy strategy(String source) {
+        if (source.startsWith(BY_NAME)) {
+            return WalletStrategies.named(source.substring(BY_NAME.length()));
+        }
+        if (!source.startsWith(BY_FACTORY)) {
+            throw new IllegalArgumentException("not a strategy source: " + source);
+        }
+        String name = source.substring(BY_FACTORY.length());
+        try {
+            Object factory = Class.forName(name).getConstructor().newInstance();
+            if (!(factory instanceof Supplier<?> supplier) || !(supplier.get() instanceof WalletStrategy strategy)) {
+                throw new IllegalArgumentException(name + " is not a Supplier of a WalletStrategy");
+            }
+            return strategy;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("cannot make a strategy with " + name
+                    + ": it needs a public no-argument constructor and must be on the class path", e);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
+import dev.wallet.api.WalletStrategy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A real crash: a child JVM ({@link KillNineChild}) streams transfers into a strategy's default
@@ -47,15 +49,34 @@ public final class KillNineScenario {
     }
 
     /**
-     * Runs the scenario for the strategy registered as {@code strategyName}, in {@code directory}.
+     * Runs the scenario for the strategy registered as {@code strategyName} (found through
+     * {@link WalletStrategies#named}), in {@code directory}.
      *
      * @param acknowledgementsBeforeKill how many acknowledged transfers to wait for before the kill
      */
     public static Result run(String strategyName, Path directory, long seed, int acknowledgementsBeforeKill)
             throws Exception {
+        return runChild(KillNineChild.BY_NAME + strategyName, directory, seed, acknowledgementsBeforeKill);
+    }
+
+    /**
+     * Runs the scenario for the strategy that a new instance of {@code factory} supplies, in both
+     * processes: a strategy need not be registered, and may be configured as its tests configure
+     * it. The factory class needs a public no-argument constructor and must be on the class path.
+     *
+     * @param acknowledgementsBeforeKill how many acknowledged transfers to wait for before the kill
+     */
+    public static Result run(Class<? extends Supplier<? extends WalletStrategy>> factory, Path directory, long seed,
+                             int acknowledgementsBeforeKill) throws Exception {
+        KillNineChild.strategy(KillNineChild.BY_FACTORY + factory.getName());
+        return runChild(KillNineChild.BY_FACTORY + factory.getName(), directory, seed, acknowledgementsBeforeKill);
+    }
+
+    private static Result runChild(String strategySource, Path directory, long seed, int acknowledgementsBeforeKill)
+            throws Exception {
         Path home = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = List.of(home.toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                KillNineChild.class.getName(), strategyName, directory.toString(), Long.toString(seed), "2");
+                KillNineChild.class.getName(), strategySource, directory.toString(), Long.toString(seed), "2");
         Path errors = Files.createTempFile("kill-nine-child-", ".err");
         Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
         long started = System.nanoTime();
@@ -105,17 +126,17 @@ public final class KillNineScenario {
         }
         long childMillis = (System.nanoTime() - started) / 1_000_000;
         assertEquals(137, child.exitValue(), "the child died of SIGKILL");
-        return check(strategyName, directory, seed, sent, acknowledged, childMillis);
+        return check(strategySource, directory, seed, sent, acknowledged, childMillis);
     }
 
-    private static Result check(String strategyName, Path directory, long seed, Map<TransactionId, Transfer> sent,
+    private static Result check(String strategySource, Path directory, long seed, Map<TransactionId, Transfer> sent,
                                 Set<TransactionId> acknowledged, long childMillis) {
         List<AccountId> accounts = new ArrayList<>();
         for (int i = 0; i < KillNineChild.ACCOUNTS; i++) {
             accounts.add(KillNineChild.account(i));
         }
         List<AccountId> withFunding = Ledgers.withFunding(accounts, List.of(ContractRun.USD));
-        try (Deployment deployment = WalletStrategies.named(strategyName).deploy(directory);
+        try (Deployment deployment = KillNineChild.strategy(strategySource).deploy(directory);
              Wallet wallet = deployment.open()) {
             Map<String, Long> sums = Ledgers.sums(Ledgers.snapshot(wallet, withFunding));
             assertEquals(0L, sums.get("USD"), "money is conserved after the kill");

@@ -18,6 +18,7 @@ import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.TransferRequest;
 import dev.wallet.api.Wallet;
@@ -390,6 +391,36 @@ public interface WalletContract {
             run.execute(conflicting);
             run.checkLookup(unknown);
             run.checkBalancesMatchModel();
+        }
+    }
+
+    @Property(tries = 2, shrinking = net.jqwik.api.ShrinkingMode.OFF)
+    default void lookup_aCommandHeldAtACrashPointIsNeverReportedWithAnotherOutcome(@ForAll long seed) {
+        WalletStrategy strategy = strategy();
+        for (CrashPoint point : strategy.crashPoints()) {
+            List<AccountId> customers = BankScenario.customers();
+            try (ContractRun run = ContractRun.start(strategy, customers)) {
+                BankScenario.fund(run, customers);
+                Optional<HeldCommand.Probe<Optional<TransactionLookup>>> probe = HeldCommand.probe(run, point, customers,
+                        new Random(seed ^ point.name().hashCode()), (wallet, held) -> wallet.lookup(held.transactionId()));
+                if (probe.isEmpty()) {
+                    Statistics.label("lookup while held").collect("point not reached");
+                    continue;
+                }
+                HeldCommand.Probe<Optional<TransactionLookup>> seen = probe.get();
+                TransactionId id = seen.command().transactionId();
+                Statistics.label("lookup while held").collect(seen.answer().map(answer -> answer.map(
+                        lookup -> lookup.isInFlight() ? "in flight" : "decided").orElse("unknown")).orElse("waited"));
+                if (seen.outcome().isEmpty()) {
+                    continue;
+                }
+                TransactionLookup decided = TransactionLookup.decided(id, seen.outcome().get().status());
+                assertEquals(Optional.of(decided), run.wallet().lookup(id), () -> "lookup once the command held at "
+                        + point + " finished");
+                seen.answer().ifPresent(answer -> assertTrue(answer.isEmpty() || answer.get().isInFlight()
+                        || answer.get().equals(decided), () -> "while held at " + point + " the lookup guessed " + answer
+                        + "; the command then ended " + decided));
+            }
         }
     }
 

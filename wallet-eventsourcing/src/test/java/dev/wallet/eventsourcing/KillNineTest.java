@@ -16,4 +16,12 @@ class KillNineTest {
         assertTrue(result.acknowledged() >= 3_000, result.toString());
         System.out.println("kill -9 of the event-sourced wallet: " + result);
     }
+
+    @Test
+    void sigkillMidStream_ofAStrategyConfiguredByAFactory_losesNothingAcknowledged(@TempDir Path directory)
+            throws Exception {
+        KillNineScenario.Result result = KillNineScenario.run(SmallSegmentsStrategy.class, directory, 18, 3_000);
+        assertTrue(result.acknowledged() >= 3_000, result.toString());
+        System.out.println("kill -9 of the event-sourced wallet with small segments: " + result);
+    }
 }
