@@ -16,9 +16,14 @@ import java.util.function.Function;
  * and {@link #recover()} drives unfinished ones forward or back.
  *
  * <p>Thread-safe. Between the first and the last step, the money in flight is in no customer
- * account: balances read mid-flight sum to less than before (the "unbalanced window"); they sum
- * to the same total again once the transfer finishes or is compensated. One open wallet at a time
- * coordinates a set of databases; closing waits for the calls under way.
+ * account: balances read one by one mid-flight sum to less than before (the "unbalanced window");
+ * they sum to the same total again once the transfer finishes or is compensated. {@link #balances}
+ * reads the accounts as of one point and reports that money in
+ * {@link dev.wallet.api.BalanceSnapshot#inFlight()}, so balances plus money in flight always sum to
+ * zero ({@link dev.wallet.api.Guarantee#CONSISTENT_READS}). {@link #lookup} answers an id in flight
+ * from its registration until its outcome is pinned (also while it waits for recovery or is
+ * stuck), and empty once an attempt was compensated and aborted, which took no effect. One open
+ * wallet at a time coordinates a set of databases; closing waits for the calls under way.
  */
 public interface CompensatingWallet extends Wallet {
 

@@ -1,6 +1,7 @@
 package dev.wallet.twopc;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.FaultInjector;
 import dev.wallet.api.InvalidInputException;
@@ -11,13 +12,17 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.LedgerRules;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.Currency;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,6 +46,31 @@ import org.slf4j.LoggerFactory;
  * its thread is done with it; recovery (one pass at a time) skips those, and reads a row again
  * before driving it. {@link CoordinatorClaim} keeps other wallets off these databases, and every
  * phase change is a compare-and-set in the log besides.
+ *
+ * <p>{@link #lookup} answers from the log row of the id: decided once its outcome is pinned
+ * (FINISHED), in flight while an attempt is under way, waits for recovery or is stuck (the money
+ * may be in flight until {@link #recover()} finishes it), and empty when there is no row or the
+ * last attempt was ABORTED: an aborted attempt took no effect (every step it made was undone) and
+ * a repeat of the id runs afresh, exactly as for an id never seen. There is no single-shard fast
+ * path: every command, refusals included, has its row.
+ *
+ * <p>{@link #balances} is a consistent cut with the money in flight. It locks the accounts as
+ * {@link LockedReads} does (every step that moves money holds the in-process and database locks
+ * of its account until it has committed), then, still holding them, lists the unfinished
+ * transactions of the log and reads, for each whose debited account is locked, where its steps
+ * stand on the shards ({@link #inFlightMinor}). Each step records itself (a {@code tcc_fence} or
+ * {@code saga_applied} row) in the same local transaction as its balance change, so on every
+ * locked account the balance and the record of the steps that made it are read as of the same
+ * point, and a step counts as in flight exactly the money its balances show moved: a debit adds
+ * the amount, a credit or a refund takes it back. A transaction that the log lists as finished
+ * or aborted once the locks are held made every step on the locked accounts before they were
+ * taken, so its steps are all visible and net to zero; one that has not begun made none. The
+ * log itself is read only for the commands (immutable per id) and to list the candidates, so its
+ * phases, which change in separate transactions of another database, never need to agree with
+ * the shards at one instant. Hence, per currency, the balances of all accounts plus the money in
+ * flight sum to zero in a read that covers every account. A read that covers only some reads the
+ * credit of a transfer to an account it does not lock a little later; that only ever finds more
+ * of the transfer done, never less.
  *
  * <p>Thread-safe.
  */
@@ -95,6 +125,12 @@ abstract class GlobalCoordinator implements CompensatingWallet {
     /** A strategy-specific name for messages. */
     abstract String protocolName();
 
+    /**
+     * How much of an attempt's amount its steps have debited and not yet credited or refunded,
+     * read from the step records on the shards through {@code cut} (0 or the amount).
+     */
+    abstract long inFlightMinor(MoneyCommand command, int attempt, LockedReads.Cut cut) throws SQLException;
+
     // The Wallet API.
 
     @Override
@@ -127,6 +163,69 @@ abstract class GlobalCoordinator implements CompensatingWallet {
         } finally {
             gate.exit();
         }
+    }
+
+    @Override
+    public BalanceSnapshot balances(Collection<AccountId> accounts) {
+        Objects.requireNonNull(accounts, "accounts");
+        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
+        enter();
+        try {
+            return LockedReads.read(shards, accounts, this::moneyInFlight);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Read while the accounts of {@code cut} are locked; see the class comment for why it is exact. */
+    private Map<Currency, Money> moneyInFlight(LockedReads.Cut cut) throws SQLException {
+        Map<Currency, Money> sums = new HashMap<>();
+        for (GlobalTransactions.Row row : log.unfinished(true, Integer.MAX_VALUE)) {
+            MoneyCommand command = row.command();
+            if (!cut.covers(command.debited())) {
+                continue;
+            }
+            long minor = inFlightMinor(command, row.attempt(), cut);
+            if (minor != 0 && minor != command.amount().minor()) {
+                throw new IllegalStateException(protocolName() + " transaction " + row.id() + " attempt " + row.attempt()
+                        + " has " + minor + " minor units in flight, neither nothing nor its amount " + command.amount()
+                        + ": its step records are broken");
+            }
+            if (minor != 0) {
+                LockedReads.addInFlight(sums, command.amount().currency(), minor);
+            }
+        }
+        return sums;
+    }
+
+    @Override
+    public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        enter();
+        try {
+            Optional<GlobalTransactions.Row> row = log.find(transactionId);
+            if (row.isEmpty() || row.get().phase().equals(GlobalTransactions.ABORTED)) {
+                return Optional.empty();
+            }
+            if (row.get().phase().equals(GlobalTransactions.FINISHED)) {
+                return Optional.of(TransactionLookup.decided(transactionId, row.get().outcome()));
+            }
+            return Optional.of(TransactionLookup.inFlight(transactionId));
+        } catch (SQLException e) {
+            throw unavailable("looking up " + transactionId, e);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** As the default, but a closed wallet refuses an empty batch too. */
+    @Override
+    public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        if (closed || crashed) {
+            throw closedException();
+        }
+        return CompensatingWallet.super.executeBatch(commands);
     }
 
     @Override
@@ -318,9 +417,13 @@ abstract class GlobalCoordinator implements CompensatingWallet {
 
     private void enter() {
         if (!gate.enter()) {
-            throw crashed ? new WalletClosedException("this " + protocolName() + " coordinator crashed (simulated); open a new one")
-                    : new WalletClosedException("this " + protocolName() + " wallet is closed");
+            throw closedException();
         }
+    }
+
+    private WalletClosedException closedException() {
+        return crashed ? new WalletClosedException("this " + protocolName() + " coordinator crashed (simulated); open a new one")
+                : new WalletClosedException("this " + protocolName() + " wallet is closed");
     }
 
     void crash() {

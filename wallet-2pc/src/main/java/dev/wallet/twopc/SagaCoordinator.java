@@ -192,6 +192,21 @@ final class SagaCoordinator extends GlobalCoordinator {
         return false;
     }
 
+    /**
+     * The debit's {@code saga_applied} row is there (not voided) exactly while its debit is; the
+     * credit's and the refund's rows likewise, each written with its balance change.
+     */
+    @Override
+    long inFlightMinor(MoneyCommand command, int attempt, LockedReads.Cut cut) throws SQLException {
+        TransactionId id = command.transactionId();
+        StepState debit = cut.onShardOf(command.debited(), connection -> read(connection, id, attempt, DEBIT));
+        StepState refund = cut.onShardOf(command.debited(), connection -> read(connection, id, attempt, REFUND));
+        StepState credit = cut.onShardOf(command.credited(), connection -> read(connection, id, attempt, CREDIT));
+        long amount = command.amount().minor();
+        return (debit == StepState.APPLIED ? amount : 0) - (credit == StepState.APPLIED ? amount : 0)
+                - (refund == StepState.APPLIED ? amount : 0);
+    }
+
     // Steps: one local transaction each, idempotent through saga_applied.
 
     /** Debits the source; a source that cannot give the amount changes nothing and answers its failure. */

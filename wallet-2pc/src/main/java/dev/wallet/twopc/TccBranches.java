@@ -203,7 +203,8 @@ final class TccBranches {
         return status.equals(CANCELLED) ? TryResult.REFUSED : TryResult.TRIED;
     }
 
-    private static Optional<String> fence(Connection connection, TransactionId id, int attempt, String branch)
+    /** The status of a branch's fence, read on {@code connection} (a shard's), empty if nothing reached the branch. */
+    static Optional<String> fence(Connection connection, TransactionId id, int attempt, String branch)
             throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT status FROM tcc_fence WHERE tx_id = ? AND attempt = ? AND branch = ?")) {

@@ -140,6 +140,24 @@ final class TccCoordinator extends GlobalCoordinator {
         }
     }
 
+    /**
+     * The source's fence is TRIED or CONFIRMED exactly while its debit stands (a cancel refunds
+     * in the same transaction that marks it CANCELLED); the target's is CONFIRMED exactly once
+     * its credit is there.
+     */
+    @Override
+    long inFlightMinor(MoneyCommand command, int attempt, LockedReads.Cut cut) throws SQLException {
+        TransactionId id = command.transactionId();
+        Optional<String> source = cut.onShardOf(command.debited(),
+                connection -> TccBranches.fence(connection, id, attempt, TccBranches.SOURCE));
+        Optional<String> target = cut.onShardOf(command.credited(),
+                connection -> TccBranches.fence(connection, id, attempt, TccBranches.TARGET));
+        boolean debited = source.isPresent() && !source.get().equals(TccBranches.CANCELLED);
+        boolean credited = target.isPresent() && target.get().equals(TccBranches.CONFIRMED);
+        long amount = command.amount().minor();
+        return (debited ? amount : 0) - (credited ? amount : 0);
+    }
+
     @Override
     boolean recover(GlobalTransactions.Row row) throws SQLException {
         MoneyCommand command = row.command();

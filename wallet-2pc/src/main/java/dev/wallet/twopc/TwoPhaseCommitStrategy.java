@@ -43,7 +43,7 @@ public final class TwoPhaseCommitStrategy implements WalletStrategy {
 
     @Override
     public Set<Guarantee> guarantees() {
-        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART);
+        return Set.of(Guarantee.ATOMIC_UNDER_CRASH, Guarantee.DURABLE_ACROSS_RESTART, Guarantee.CONSISTENT_READS);
     }
 
     @Override

@@ -20,6 +20,13 @@ import java.util.function.Function;
  * retryable {@link dev.wallet.api.WalletUnavailableException} until {@link #recover()} runs. One
  * open wallet at a time coordinates a set of databases: opening a second one on them fails.
  * Closing waits for the transfers under way.
+ *
+ * <p>{@link #balances} reads as of one point ({@link dev.wallet.api.Guarantee#CONSISTENT_READS}):
+ * it takes the locks transfers take, so it waits for a prepared transfer to commit everywhere
+ * and, past the lock timeout (a few attempts), fails with a retryable
+ * {@link dev.wallet.api.WalletUnavailableException}; nothing is ever shown in flight.
+ * {@link #lookup} answers an id in flight between its first prepare and its commit, and while a
+ * crash left it prepared for recovery; a transfer that touches one shard is decided or absent.
  */
 public interface TwoPhaseCommitWallet extends Wallet {
 

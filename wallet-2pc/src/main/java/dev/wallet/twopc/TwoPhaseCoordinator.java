@@ -1,6 +1,7 @@
 package dev.wallet.twopc;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.FaultInjector;
@@ -12,6 +13,7 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletUnavailableException;
@@ -21,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Currency;
 import java.util.HashMap;
@@ -47,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * Recovery, on open and in the background, resolves every prepared transaction of this
  * coordinator that is not in flight: committed if the log holds its decision, rolled back if not.
  * {@link CoordinatorClaim} makes sure no other wallet coordinates the same databases meanwhile.
+ *
+ * <p>{@link #lookup} answers from the ledger row of the id (decided), else from {@code inFlight}
+ * and the prepared transactions a crash left on the shards (in flight), else empty: a transfer
+ * that touches one shard is one local transaction, decided or absent, and one that has not begun
+ * to prepare is absent (nothing of it is durable yet). {@link #balances} reads under the locks transfers take ({@link LockedReads}), so it
+ * waits for a prepared transfer to commit on every shard: nothing is ever in flight in it.
  */
 final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
 
@@ -156,7 +165,85 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         }
     }
 
+    /** Reads the accounts as of one point, under the locks transfers take; see {@link LockedReads}. */
+    @Override
+    public BalanceSnapshot balances(Collection<AccountId> accounts) {
+        Objects.requireNonNull(accounts, "accounts");
+        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
+        enter();
+        try {
+            return LockedReads.read(shards, accounts, cut -> Map.of());
+        } finally {
+            gate.exit();
+        }
+    }
+
+    // Lookups.
+
+    /**
+     * Decided once the ledger row of the id is committed; in flight while this coordinator has
+     * the id between its first prepare and its end ({@code inFlight}, stranded participants
+     * included), or while a shard holds a prepared transaction of the id that a crash left for
+     * recovery; empty otherwise (never recorded, or rolled back, which records nothing).
+     */
+    @Override
+    public Optional<TransactionLookup> lookup(TransactionId transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        int ledgerShard = shards.shardOf(transactionId);
+        enter();
+        try {
+            Optional<Status> decided = ledgerStatus(ledgerShard, transactionId);
+            if (decided.isEmpty()) {
+                boolean underWay = inFlight.contains(transactionId) || preparedOnAnyShard(transactionId);
+                // Read again: the id leaves inFlight (and a shard's prepared list) only once its
+                // ledger row is committed or its transaction rolled back, so a decision reached
+                // while we looked is found here, and a miss means nothing was decided before.
+                decided = ledgerStatus(ledgerShard, transactionId);
+                if (decided.isEmpty() && underWay) {
+                    return Optional.of(TransactionLookup.inFlight(transactionId));
+                }
+            }
+            return decided.map(status -> TransactionLookup.decided(transactionId, status));
+        } catch (SQLException e) {
+            throw unavailable("looking up " + transactionId, e, shards.dialect(ledgerShard));
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private Optional<Status> ledgerStatus(int ledgerShard, TransactionId id) throws SQLException {
+        try (Connection connection = shards.connect(ledgerShard)) {
+            Optional<Rows.Recorded> recorded = Rows.recorded(connection, id);
+            connection.commit();
+            return recorded.map(Rows.Recorded::status);
+        }
+    }
+
+    /** Whether a shard holds a prepared transaction of {@code id} (any of its participants). */
+    private boolean preparedOnAnyShard(TransactionId id) throws SQLException {
+        for (int shard = 0; shard < shards.count(); shard++) {
+            try (Connection connection = shards.connect(shard)) {
+                for (String name : shards.dialect(shard).inDoubt(connection)) {
+                    if (ownTransaction(name, shard).filter(id::equals).isPresent()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     // Money commands.
+
+    /** As the default, but a closed wallet refuses an empty batch too. */
+    @Override
+    public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        if (closed || crashed) {
+            throw closedException();
+        }
+        return TwoPhaseCommitWallet.super.executeBatch(commands);
+    }
 
     @Override
     public Outcome execute(MoneyCommand command) {

@@ -6,6 +6,12 @@ import dev.wallet.contract.WalletContract;
 /** The shared contract against the Saga over four H2 file shards. */
 class SagaContractTest implements WalletContract {
 
+    /** The guarantee table lists exactly what this strategy delivers: the contract shows the others broken. */
+    @Override
+    public boolean declaresExactly() {
+        return true;
+    }
+
     @Override
     public WalletStrategy strategy() {
         return CompensatingWallet.Builder.strategy(CompensatingWallet.Protocol.SAGA, directory -> ShardConfig.h2Files(directory, 4));

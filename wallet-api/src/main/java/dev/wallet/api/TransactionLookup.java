@@ -14,7 +14,9 @@ import java.util.Optional;
  *       conflicting repeat records nothing.</li>
  *   <li>{@link #isInFlight() in flight}: the strategy has started the command and not decided it yet
  *       (a TC/C or Saga transaction between its phases, a two-phase commit between prepare and
- *       commit, a replicated batch not yet committed). Ask again later; it ends decided.</li>
+ *       commit, a replicated batch not yet committed). Ask again later: it ends decided, or without
+ *       a lookup when the attempt is undone as a whole and records nothing (a two-phase commit rolled
+ *       back after a crash, an aborted TC/C or Saga attempt), so that a repeat of the id runs afresh.</li>
  * </ul>
  * An id the wallet never recorded has no lookup at all ({@link Wallet#lookup} answers empty).
  *
