@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.BalanceSnapshot;
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Deposit;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
@@ -14,8 +13,9 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
 import dev.wallet.api.Withdrawal;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>{@link #demonstrateTornRead} shows the violation on purpose where a strategy does not promise
  * consistent reads: it holds one command at each of the strategy's crash points in turn (with a
- * {@link dev.wallet.api.FaultInjector#onReach} hook) and reads meanwhile.
+ * {@link dev.wallet.api.spi.FaultInjector#onReach} hook) and reads meanwhile.
  */
 final class BankScenario {
 

@@ -14,7 +14,7 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletException;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package dev.wallet.contract;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletException;
+import dev.wallet.api.spi.CrashPoint;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 /**
- * Holds one command at a crash point (with a {@link dev.wallet.api.FaultInjector#onReach} hook that
+ * Holds one command at a crash point (with a {@link dev.wallet.api.spi.FaultInjector#onReach} hook that
  * blocks the thread reaching it) and asks the wallet something meanwhile from another thread: what
  * a caller sees while a command is half-way through a strategy.
  */

@@ -9,7 +9,7 @@ import dev.wallet.api.Guarantee;
 import dev.wallet.api.Money;
 import dev.wallet.api.ReplayableHistory;
 import dev.wallet.api.TransactionId;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

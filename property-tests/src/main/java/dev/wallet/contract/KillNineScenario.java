@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.Deployment;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
@@ -13,7 +12,8 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.WalletStrategy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Deposit;
 import dev.wallet.api.Guarantee;
 import dev.wallet.api.InvalidInputException;
@@ -23,8 +22,9 @@ import dev.wallet.api.Transfer;
 import dev.wallet.api.TransferRequest;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletClosedException;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.LedgerRules;
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
@@ -485,7 +485,7 @@ public interface WalletContract {
             assertThrows(WalletClosedException.class, () -> wallet.openAccount(AccountId.of("a9"), ContractRun.USD),
                     "openAccount");
             // Nothing ran: a new wallet on the same storage (where it keeps any) has not seen the transfer.
-            Wallet reopened = run.reopen(dev.wallet.api.FaultInjector.none());
+            Wallet reopened = run.reopen(dev.wallet.api.spi.FaultInjector.none());
             assertEquals(Optional.empty(), reopened.lookup(transfer.transactionId()), "a call refused after close ran");
         }
     }

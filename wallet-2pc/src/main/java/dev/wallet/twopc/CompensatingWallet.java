@@ -1,8 +1,8 @@
 package dev.wallet.twopc;
 
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.WalletStrategy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

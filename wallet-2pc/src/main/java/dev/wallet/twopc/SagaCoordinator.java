@@ -1,14 +1,14 @@
 package dev.wallet.twopc;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.CrashPoint;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
-import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
+import dev.wallet.api.spi.SimulatedCrashException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

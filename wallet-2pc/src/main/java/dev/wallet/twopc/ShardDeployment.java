@@ -1,9 +1,9 @@
 package dev.wallet.twopc;
 
-import dev.wallet.api.Deployment;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.WalletStrategy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -1,12 +1,12 @@
 package dev.wallet.twopc;
 
-import dev.wallet.api.CrashPoint;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.FaultInjector;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -133,7 +133,7 @@ final class TccCoordinator extends GlobalCoordinator {
         try {
             cancel(command, attempt);
         } catch (SQLException | RuntimeException e) {
-            if (e instanceof dev.wallet.api.SimulatedCrashException crash) {
+            if (e instanceof dev.wallet.api.spi.SimulatedCrashException crash) {
                 throw crash;
             }
             cause.addSuppressed(e);

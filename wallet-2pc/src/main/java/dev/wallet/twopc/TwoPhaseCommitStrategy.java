@@ -1,11 +1,11 @@
 package dev.wallet.twopc;
 
-import dev.wallet.api.CrashPoint;
-import dev.wallet.api.Deployment;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Guarantee;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.WalletStrategy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

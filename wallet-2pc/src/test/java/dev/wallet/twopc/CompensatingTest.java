@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
-import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.SimulatedCrashException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -118,7 +118,7 @@ class CompensatingTest {
         assertWindow(directory, CompensatingWallet.Protocol.SAGA, SagaCoordinator.AFTER_DEBIT);
     }
 
-    private static void assertWindow(Path directory, CompensatingWallet.Protocol protocol, dev.wallet.api.CrashPoint between) {
+    private static void assertWindow(Path directory, CompensatingWallet.Protocol protocol, dev.wallet.api.spi.CrashPoint between) {
         FaultInjector faults = FaultInjector.create();
         try (CompensatingWallet wallet = open(directory, protocol, faults)) {
             AtomicLong midFlight = new AtomicLong();

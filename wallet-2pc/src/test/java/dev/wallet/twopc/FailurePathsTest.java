@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
@@ -15,6 +14,7 @@ import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.Partitioner;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.wallet.twopc;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.WalletContract;
 
 /** The shared contract against the Saga over four H2 file shards. */

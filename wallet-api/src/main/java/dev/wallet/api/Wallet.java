@@ -1,5 +1,7 @@
 package dev.wallet.api;
 
+import dev.wallet.api.spi.SimulatedCrashException;
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Currency;

@@ -1,5 +1,6 @@
 package dev.wallet.api;
 
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

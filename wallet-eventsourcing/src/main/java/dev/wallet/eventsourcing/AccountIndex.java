@@ -65,7 +65,7 @@ final class AccountIndex {
      * Reads the slot where the probe for {@code hash} starts (both of its cache lines, when it
      * spans two) and answers a meaningless sum: for a batch of keys, a tight loop of touches
      * before the lookups lets the processor overlap the cache misses (see
-     * {@link dev.wallet.api.spi.IdTable#touch}).
+     * {@link dev.wallet.api.internal.IdTable#touch}).
      */
     long touch(long hash) {
         int at = ((int) hash & mask) * STRIDE;

@@ -1,6 +1,6 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.FaultInjector;
+import dev.wallet.api.spi.FaultInjector;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

@@ -1,11 +1,11 @@
 package dev.wallet.eventsourcing;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.ReplayableHistory;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.WalletStrategy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

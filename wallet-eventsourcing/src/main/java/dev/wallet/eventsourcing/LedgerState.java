@@ -10,7 +10,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
-import dev.wallet.api.spi.IdTable;
+import dev.wallet.api.internal.IdTable;
 import dev.wallet.api.spi.LedgerRules;
 import java.io.IOException;
 import java.nio.ByteBuffer;

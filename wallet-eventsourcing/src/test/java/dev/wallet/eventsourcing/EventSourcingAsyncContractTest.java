@@ -1,6 +1,6 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.AsyncPath;
 import dev.wallet.contract.WalletContract;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.WalletContract;
 
 /** The shared contract against the single-node event-sourced wallet, on real files in temporary directories. */

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
-import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Transfer;
+import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.SimulatedCrashException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

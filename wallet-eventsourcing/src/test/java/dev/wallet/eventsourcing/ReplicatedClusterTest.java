@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.FaultInjector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

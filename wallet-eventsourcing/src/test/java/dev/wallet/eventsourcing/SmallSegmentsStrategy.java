@@ -1,6 +1,6 @@
 package dev.wallet.eventsourcing;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 

@@ -1,8 +1,8 @@
 package dev.wallet.examples;
 
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;
 import dev.wallet.examples.compare.ComparisonReport;

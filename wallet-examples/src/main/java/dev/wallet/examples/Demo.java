@@ -1,8 +1,6 @@
 package dev.wallet.examples;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.CrashPoint;
-import dev.wallet.api.Deployment;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.TransactionId;
@@ -10,7 +8,9 @@ import dev.wallet.api.Transfer;
 import dev.wallet.api.TransferRequest;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.Workload;

@@ -2,7 +2,7 @@ package dev.wallet.examples;
 
 import dev.wallet.api.Guarantee;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.List;
 

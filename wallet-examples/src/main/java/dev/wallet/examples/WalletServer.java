@@ -1,9 +1,9 @@
 package dev.wallet.examples;
 
-import dev.wallet.api.Deployment;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.examples.http.WalletHttpServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

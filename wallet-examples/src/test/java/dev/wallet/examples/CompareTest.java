@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.WalletStrategies;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.examples.compare.GuaranteeProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Withdrawal;
-import dev.wallet.api.spi.IdTable;
+import dev.wallet.api.internal.IdTable;
 import java.util.Arrays;
 
 /**

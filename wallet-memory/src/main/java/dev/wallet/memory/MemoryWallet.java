@@ -1,9 +1,9 @@
 package dev.wallet.memory;
 
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.Wallet;
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.Partitioner;
+import dev.wallet.api.spi.WalletStrategy;
 import java.time.Duration;
 import java.util.Objects;
 

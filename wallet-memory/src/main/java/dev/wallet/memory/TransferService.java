@@ -1,16 +1,13 @@
 package dev.wallet.memory;
 
 import dev.wallet.api.AccountId;
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.Deposit;
-import dev.wallet.api.FaultInjector;
 import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
-import dev.wallet.api.SimulatedCrashException;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
@@ -18,7 +15,10 @@ import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
+import dev.wallet.api.spi.SimulatedCrashException;
 import java.util.Currency;
 import java.util.List;
 import java.util.Objects;

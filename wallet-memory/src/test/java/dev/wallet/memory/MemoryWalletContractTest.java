@@ -1,6 +1,6 @@
 package dev.wallet.memory;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.WalletContract;
 
 /** The shared contract against the in-memory strategy; its crash property demonstrates the lost money. */

@@ -1,6 +1,6 @@
 package dev.wallet.contract.mutants;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.WalletContract;
 
 /** The contract against {@link Mutants.LookupForgets}; run only by {@link MutantsAreCaughtTest}, which expects it to fail. */

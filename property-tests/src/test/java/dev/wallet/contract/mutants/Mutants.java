@@ -1,11 +1,11 @@
 package dev.wallet.contract.mutants;
 
-import dev.wallet.api.CrashPoint;
 import dev.wallet.api.Guarantee;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Wallet;
+import dev.wallet.api.spi.CrashPoint;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.wallet.api.spi;
 import dev.wallet.api.AccountId;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Status;
+import dev.wallet.api.Wallet;
 import java.util.Currency;
 
 /**

@@ -1,12 +1,13 @@
 package dev.wallet.api.spi;
 
+import dev.wallet.api.Guarantee;
 import java.util.List;
 
 /**
  * Control over the replicas of a replicated deployment, for tests of
  * {@link dev.wallet.api.Guarantee#REPLICATED}: stop some replicas as a crash of their processes
  * would (their storage stays), start them again, and compare the replicas' states once they have
- * caught up. Reached through {@link dev.wallet.api.Deployment#replicas()} while a wallet of the
+ * caught up. Reached through {@link dev.wallet.api.spi.Deployment#replicas()} while a wallet of the
  * deployment is open.
  *
  * <p>Thread-safe.

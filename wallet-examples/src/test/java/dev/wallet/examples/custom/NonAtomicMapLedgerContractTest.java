@@ -1,6 +1,6 @@
 package dev.wallet.examples.custom;
 
-import dev.wallet.api.WalletStrategy;
+import dev.wallet.api.spi.WalletStrategy;
 import dev.wallet.contract.WalletContract;
 
 /** The whole shared contract against {@link MapLedgerStrategy#nonAtomic()}, as the testkit guide shows it. */

@@ -1,4 +1,4 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
 import java.util.Objects;
 import java.util.regex.Pattern;

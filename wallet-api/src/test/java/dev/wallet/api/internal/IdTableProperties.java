@@ -1,4 +1,4 @@
-package dev.wallet.api.spi;
+package dev.wallet.api.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

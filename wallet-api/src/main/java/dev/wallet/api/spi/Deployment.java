@@ -1,6 +1,7 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
-import dev.wallet.api.spi.Replicas;
+import dev.wallet.api.Guarantee;
+import dev.wallet.api.Wallet;
 import java.util.Optional;
 
 /**

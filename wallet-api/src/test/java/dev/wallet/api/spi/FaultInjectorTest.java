@@ -1,4 +1,4 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

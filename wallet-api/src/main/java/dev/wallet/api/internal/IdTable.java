@@ -1,4 +1,4 @@
-package dev.wallet.api.spi;
+package dev.wallet.api.internal;
 
 import java.util.Arrays;
 

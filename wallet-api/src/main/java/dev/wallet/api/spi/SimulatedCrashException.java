@@ -1,5 +1,6 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
+import dev.wallet.api.WalletException;
 import java.util.Objects;
 
 /**

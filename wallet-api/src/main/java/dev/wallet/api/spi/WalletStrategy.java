@@ -1,5 +1,7 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
+import dev.wallet.api.Guarantee;
+import dev.wallet.api.WalletStrategies;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;

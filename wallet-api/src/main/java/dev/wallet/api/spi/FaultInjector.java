@@ -1,4 +1,4 @@
-package dev.wallet.api;
+package dev.wallet.api.spi;
 
 import java.util.Map;
 import java.util.Objects;
