@@ -42,7 +42,7 @@ final class BankScenario {
 
     static final int CUSTOMERS = 4;
     static final int WRITERS = 2;
-    static final int COMMANDS_PER_WRITER = 150;
+    static final int COMMANDS_PER_WRITER = 100;
     static final int READS_MAX = 100_000;
     static final long OPENING_BALANCE_MINOR = 100_000;
     static final long WAIT_SECONDS = 60;

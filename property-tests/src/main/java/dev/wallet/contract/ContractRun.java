@@ -152,6 +152,11 @@ final class ContractRun implements AutoCloseable {
         return compared;
     }
 
+    /** Checks an outcome the wallet gave outside this run (on another thread) against the model and records it. */
+    Outcome recordExecuted(MoneyCommand command, Outcome actual) {
+        return compare(command, actual);
+    }
+
     private Outcome compare(MoneyCommand command, Outcome actual) {
         Outcome expected = model.execute(command);
         assertEquals(expected, actual, () -> "outcome of " + command);

@@ -12,12 +12,19 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
+import dev.wallet.api.Wallet;
 import dev.wallet.api.Withdrawal;
 import dev.wallet.api.spi.WalletStrategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Idempotency reaches far back: a few commands with pinned outcomes (a success and two refusals)
@@ -29,7 +36,9 @@ final class FarBackScenario {
 
     static final int COMMANDS_BETWEEN = 10_240;
     static final int BATCH = 512;
-    static final int CUSTOMERS = 4;
+    static final int THREADS = 4;
+    static final int CUSTOMERS = 2 * THREADS;
+    static final long FILL_WAIT_SECONDS = 600;
 
     private FarBackScenario() {
     }
@@ -53,16 +62,7 @@ final class FarBackScenario {
             for (int i = 0; i < early.size(); i++) {
                 assertEquals(expected.get(i), run.execute(early.get(i)).status(), "first outcome of " + early.get(i));
             }
-            for (int done = 0; done < COMMANDS_BETWEEN; done += BATCH) {
-                List<MoneyCommand> batch = new ArrayList<>(BATCH);
-                for (int i = 0; i < BATCH; i++) {
-                    int source = random.nextInt(CUSTOMERS);
-                    int target = (source + 1 + random.nextInt(CUSTOMERS - 1)) % CUSTOMERS;
-                    batch.add(new Transfer(id(random), customers.get(source), customers.get(target),
-                            Money.of(ContractRun.USD, 1 + random.nextInt(10))));
-                }
-                run.executeBatch(batch);
-            }
+            fill(run, customers, random.nextLong());
             checkRemembered(run, early, expected);
             if (strategy.guarantees().contains(Guarantee.DURABLE_ACROSS_RESTART)) {
                 run.restartProcess();
@@ -71,6 +71,63 @@ final class FarBackScenario {
             run.checkBalancesMatchModel();
             run.checkConservation();
         }
+    }
+
+    /**
+     * Executes {@link #COMMANDS_BETWEEN} small transfers from {@link #THREADS} threads at once, each
+     * between accounts of its own (so every one succeeds whatever the order, and the strategies
+     * that force a disk per command share their waits), then records them in the model.
+     */
+    private static void fill(ContractRun run, List<AccountId> customers, long seed) {
+        ExecutorService threads = Executors.newFixedThreadPool(THREADS);
+        try {
+            List<Future<List<MoneyCommand>>> parts = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                AccountId source = customers.get(2 * t);
+                AccountId target = customers.get(2 * t + 1);
+                Random random = new Random(seed + t);
+                parts.add(threads.submit(() -> fillFrom(run.wallet(), source, target, random)));
+            }
+            for (Future<List<MoneyCommand>> part : parts) {
+                for (MoneyCommand command : part.get(FILL_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    run.recordExecuted(command, Outcome.of(command.transactionId(), Status.SUCCESS));
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError(COMMANDS_BETWEEN + " commands did not finish in " + FILL_WAIT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static List<MoneyCommand> fillFrom(Wallet wallet, AccountId source, AccountId target, Random random) {
+        List<MoneyCommand> done = new ArrayList<>();
+        for (int sent = 0; sent < COMMANDS_BETWEEN / THREADS; sent += BATCH) {
+            List<MoneyCommand> batch = new ArrayList<>(BATCH);
+            for (int i = 0; i < BATCH; i++) {
+                boolean forth = random.nextBoolean();
+                batch.add(new Transfer(id(random), forth ? source : target, forth ? target : source,
+                        Money.of(ContractRun.USD, 1 + random.nextInt(10))));
+            }
+            List<Outcome> outcomes = wallet.executeBatch(batch);
+            for (int i = 0; i < BATCH; i++) {
+                assertEquals(Outcome.of(batch.get(i).transactionId(), Status.SUCCESS), outcomes.get(i),
+                        "a small transfer between funded accounts: " + batch.get(i));
+            }
+            done.addAll(batch);
+        }
+        return done;
     }
 
     private static void checkRemembered(ContractRun run, List<MoneyCommand> early, List<Status> expected) {

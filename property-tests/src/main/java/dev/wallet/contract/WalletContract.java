@@ -425,7 +425,7 @@ public interface WalletContract {
     }
 
     // A seed has nothing to shrink towards: a failing one is reported as it is.
-    @Property(tries = 3, shrinking = net.jqwik.api.ShrinkingMode.OFF)
+    @Property(tries = 2, shrinking = net.jqwik.api.ShrinkingMode.OFF)
     default void bank_wholeLedgerReadsDuringTransfersSumToZeroWhereReadsAreConsistent(@ForAll long seed) {
         WalletStrategy strategy = strategy();
         BankScenario.Report report = BankScenario.run(strategy, seed);

@@ -27,16 +27,12 @@ import java.util.function.Function;
  */
 public interface CompensatingWallet extends Wallet {
 
-    /** TC/C over the shards of {@code config}; recovers unfinished transactions first. */
-    static CompensatingWallet tcc(ShardConfig config) {
-        return builder(config, Protocol.TCC).build();
-    }
-
-    /** An orchestrated Saga over the shards of {@code config}; recovers unfinished transactions first. */
-    static CompensatingWallet saga(ShardConfig config) {
-        return builder(config, Protocol.SAGA).build();
-    }
-
+    /**
+     * The one way to build a TC/C or Saga wallet: {@code builder(config, protocol)...build()} opens
+     * the shards of {@code config} and recovers unfinished transactions first. For a
+     * {@link dev.wallet.api.spi.WalletStrategy}: {@link Builder#strategy(Protocol, Function)}, or
+     * {@code WalletStrategies.named("tcc")} / {@code named("saga")} for the default layout.
+     */
     static Builder builder(ShardConfig config, Protocol protocol) {
         return new Builder(config, protocol);
     }

@@ -30,18 +30,14 @@ import java.util.function.Function;
  */
 public interface TwoPhaseCommitWallet extends Wallet {
 
-    /** Opens the shards (creating schemas if missing) and recovers what a crash left in doubt. */
-    static TwoPhaseCommitWallet open(ShardConfig config) {
-        return builder(config).build();
-    }
-
+    /**
+     * The one way to build a two-phase-commit wallet: {@code builder(config)...build()} opens the
+     * shards (creating schemas if missing) and recovers what a crash left in doubt. For a
+     * {@link dev.wallet.api.spi.WalletStrategy}: {@link Builder#strategy(Function)}, or
+     * {@code WalletStrategies.named("2pc")} for the default layout.
+     */
     static Builder builder(ShardConfig config) {
         return new Builder(config);
-    }
-
-    /** The strategy over H2 files in each deployment's directory, with default settings. */
-    static WalletStrategy strategy() {
-        return new TwoPhaseCommitStrategy();
     }
 
     /**

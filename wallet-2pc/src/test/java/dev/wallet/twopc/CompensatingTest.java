@@ -164,7 +164,7 @@ class CompensatingTest {
         assertThrows(SimulatedCrashException.class,
                 () -> CompensatingWallet.builder(ShardConfig.h2Files(directory, 4), CompensatingWallet.Protocol.TCC)
                         .faultInjector(during).build());
-        try (CompensatingWallet wallet = CompensatingWallet.tcc(ShardConfig.h2Files(directory, 4))) {
+        try (CompensatingWallet wallet = CompensatingWallet.builder(ShardConfig.h2Files(directory, 4), CompensatingWallet.Protocol.TCC).build()) {
             assertEquals(10_000, customers(wallet), "refunded exactly once across both recoveries");
             assertEquals(Outcome.of(transfer.transactionId(), Status.SUCCESS), wallet.transfer(transfer));
             assertEquals(7_500, wallet.balance(ALICE).orElseThrow().minor());
@@ -201,7 +201,7 @@ class CompensatingTest {
             assertEquals(transfer.transactionId(), stuck.transactionId());
             assertEquals(Status.SUCCESS, wallet.transfer(transfer(100)).status(), "other transfers go on");
         }
-        try (CompensatingWallet reopened = CompensatingWallet.tcc(config)) {
+        try (CompensatingWallet reopened = CompensatingWallet.builder(config, CompensatingWallet.Protocol.TCC).build()) {
             // The automatic passes leave it alone; an explicit recover() tries again (and fails again).
             assertThrows(TransactionStuckException.class, () -> reopened.transfer(transfer));
             assertEquals(new CompensationReport(0, 0, 1), reopened.recover());

@@ -330,9 +330,9 @@ class ConsistentReadTest {
 
     /** The three protocols, opened on a configuration. */
     enum Kind {
-        TWO_PHASE(TwoPhaseCommitWallet::open),
-        TCC(CompensatingWallet::tcc),
-        SAGA(CompensatingWallet::saga);
+        TWO_PHASE(config -> TwoPhaseCommitWallet.builder(config).build()),
+        TCC(config -> CompensatingWallet.builder(config, CompensatingWallet.Protocol.TCC).build()),
+        SAGA(config -> CompensatingWallet.builder(config, CompensatingWallet.Protocol.SAGA).build());
 
         private final Function<ShardConfig, Wallet> open;
 

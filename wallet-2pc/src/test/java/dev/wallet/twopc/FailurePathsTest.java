@@ -244,7 +244,7 @@ class FailurePathsTest {
             release.countDown();
             threads.shutdownNow();
         }
-        try (TwoPhaseCommitWallet reopened = TwoPhaseCommitWallet.open(config(directory))) {
+        try (TwoPhaseCommitWallet reopened = TwoPhaseCommitWallet.builder(config(directory)).build()) {
             assertBalances(reopened, 7_500, 2_500);
             assertEquals(Outcome.replayOf(transfer.transactionId(), Status.SUCCESS), reopened.transfer(transfer));
         }
@@ -271,14 +271,14 @@ class FailurePathsTest {
     @Test
     void secondWalletOnTheSameDatabases_isRefusedUntilTheFirstCloses(@TempDir Path directory) {
         ShardConfig config = config(directory);
-        try (TwoPhaseCommitWallet first = TwoPhaseCommitWallet.open(config)) {
-            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.open(config));
+        try (TwoPhaseCommitWallet first = TwoPhaseCommitWallet.builder(config).build()) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.builder(config).build());
             assertTrue(refused.getMessage().contains("in use by another open wallet"), refused.getMessage());
-            assertThrows(IllegalStateException.class, () -> CompensatingWallet.tcc(config),
+            assertThrows(IllegalStateException.class, () -> CompensatingWallet.builder(config, CompensatingWallet.Protocol.TCC).build(),
                     "a TC/C wallet may not coordinate them either");
             funded(first);
         }
-        try (TwoPhaseCommitWallet second = TwoPhaseCommitWallet.open(config)) {
+        try (TwoPhaseCommitWallet second = TwoPhaseCommitWallet.builder(config).build()) {
             assertEquals(Optional.of(Money.of(USD, 10_000)), second.balance(ALICE));
         }
     }
@@ -286,9 +286,9 @@ class FailurePathsTest {
     @Test
     void poolOfOneConnection_servesConcurrentTransfersOfEveryProtocol(@TempDir Path directory) throws Exception {
         List<Wallet> wallets = List.of(
-                TwoPhaseCommitWallet.open(ShardConfig.h2Files(directory.resolve("2pc"), 4).withPoolSize(1)),
-                CompensatingWallet.tcc(ShardConfig.h2Files(directory.resolve("tcc"), 4).withPoolSize(1)),
-                CompensatingWallet.saga(ShardConfig.h2Files(directory.resolve("saga"), 4).withPoolSize(1)));
+                TwoPhaseCommitWallet.builder(ShardConfig.h2Files(directory.resolve("2pc"), 4).withPoolSize(1)).build(),
+                CompensatingWallet.builder(ShardConfig.h2Files(directory.resolve("tcc"), 4).withPoolSize(1), CompensatingWallet.Protocol.TCC).build(),
+                CompensatingWallet.builder(ShardConfig.h2Files(directory.resolve("saga"), 4).withPoolSize(1), CompensatingWallet.Protocol.SAGA).build());
         ExecutorService threads = Executors.newFixedThreadPool(3);
         try {
             for (Wallet wallet : wallets) {

@@ -108,7 +108,7 @@ class InDoubtTest {
     @MethodSource("crashPoints")
     void recoveryOnOpen_leavesNoPreparedTransactionBehind(CrashPoint point, @TempDir Path directory) {
         Transfer interrupted = crashMidTransfer(directory, point);
-        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(config(directory))) {
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config(directory)).build()) {
             assertTrue(inDoubt(directory).isEmpty(), "in doubt after recovery: " + inDoubt(directory));
             long alice = wallet.balance(ALICE).orElseThrow().minor();
             long bob = wallet.balance(BOB).orElseThrow().minor();

@@ -152,7 +152,7 @@ class LookupTest {
     @Test
     void twoPhase_lookupOfASingleShardTransfer_isAbsentThenDecided(@TempDir Path directory) {
         AccountId carol = ConsistentReadTest.accountOnShard(0, 1);
-        try (TwoPhaseCommitWallet wallet = funded(TwoPhaseCommitWallet.open(config(directory)))) {
+        try (TwoPhaseCommitWallet wallet = funded(TwoPhaseCommitWallet.builder(config(directory)).build())) {
             wallet.openAccount(carol, USD);
             Transfer local;
             do {

@@ -93,7 +93,7 @@ class PostgresInDoubtTest {
     void recoveryOnOpen_resolvesEveryPreparedTransaction(CrashPoint point) {
         ShardConfig config = PostgresServer.freshLayout(4);
         Transfer interrupted = crashMidTransfer(config, point);
-        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(config)) {
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config).build()) {
             long alice = wallet.balance(ALICE).orElseThrow().minor();
             long total = alice + wallet.balance(BOB).orElseThrow().minor()
                     + wallet.balance(AccountId.funding(USD)).orElseThrow().minor();
@@ -109,7 +109,7 @@ class PostgresInDoubtTest {
     @Test
     void walletInAnotherProcess_holdsTheCoordinatorAndASecondOneIsRefused() throws Exception {
         ShardConfig config = PostgresServer.freshLayout(4);
-        TwoPhaseCommitWallet.open(config).close();
+        TwoPhaseCommitWallet.builder(config).build().close();
         UUID identity;
         try (Connection connection = DriverManager.getConnection(config.coordinatorUrl(), config.user(), config.password());
              Statement statement = connection.createStatement();
@@ -122,10 +122,10 @@ class PostgresInDoubtTest {
              PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
             lock.setLong(1, identity.getMostSignificantBits());
             lock.execute();
-            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.open(config));
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.builder(config).build());
             assertTrue(refused.getMessage().contains("another process"), refused.getMessage());
         }
-        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(config)) {
+        try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config).build()) {
             assertEquals(Optional.empty(), wallet.balance(ALICE), "once that session ended the claim is free");
         }
     }
@@ -135,13 +135,13 @@ class PostgresInDoubtTest {
         ShardConfig config = PostgresServer.freshLayout(1);
         try {
             setFsync("off");
-            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.open(config));
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TwoPhaseCommitWallet.builder(config).build());
             assertTrue(refused.getMessage().contains("fsync = off"), refused.getMessage());
-            assertThrows(IllegalStateException.class, () -> CompensatingWallet.saga(config));
+            assertThrows(IllegalStateException.class, () -> CompensatingWallet.builder(config, CompensatingWallet.Protocol.SAGA).build());
         } finally {
             setFsync(null);
         }
-        TwoPhaseCommitWallet.open(config).close();
+        TwoPhaseCommitWallet.builder(config).build().close();
     }
 
     /** Sets (or, with null, resets) fsync server-wide and waits until new sessions see it. */

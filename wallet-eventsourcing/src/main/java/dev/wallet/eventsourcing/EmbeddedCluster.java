@@ -347,6 +347,14 @@ public final class EmbeddedCluster implements AutoCloseable {
             return new EmbeddedCluster(this);
         }
 
+        /**
+         * These settings as a {@link dev.wallet.api.spi.WalletStrategy}, for deployments and the
+         * shared contract; its deployments use their own directories, not this builder's.
+         */
+        public dev.wallet.api.spi.WalletStrategy strategy() {
+            return new ReplicatedStrategy(this);
+        }
+
         Builder copy(Path newDirectory, FaultInjector newFaults) {
             Builder copy = new Builder(newDirectory);
             copy.replicas = replicas;

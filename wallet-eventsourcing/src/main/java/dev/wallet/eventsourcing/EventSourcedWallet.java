@@ -29,14 +29,14 @@ import java.util.Optional;
  */
 public interface EventSourcedWallet extends Wallet, ReplayableHistory {
 
-    /** A builder for a wallet whose journal and snapshots live in {@code directory} (created if missing). */
+    /**
+     * The one way to build an event-sourced wallet: {@code builder(directory)...build()} for a wallet
+     * whose journal and snapshots live in {@code directory} (created if missing);
+     * {@link Builder#strategy()} for a {@link WalletStrategy} with these settings whose deployments
+     * use their own directories, or {@code WalletStrategies.named("event-sourcing")} for the defaults.
+     */
     static Builder builder(Path directory) {
         return new Builder(directory);
-    }
-
-    /** The strategy for deployments and the shared test suite, with default settings. */
-    static WalletStrategy strategy() {
-        return new EventSourcingStrategy(new Builder(Path.of(".")));
     }
 
     /** The sequence number of the last durable event. */

@@ -48,11 +48,6 @@ public interface ReplicatedWallet extends Wallet {
         return new Builder(new TreeMap<>(peers));
     }
 
-    /** The strategy for deployments and the shared test suite: an embedded three-replica cluster. */
-    static WalletStrategy strategy() {
-        return new ReplicatedStrategy();
-    }
-
     /** The Raft log index of the newest batch this client saw committed; 0 before the first. */
     long lastWriteIndex();
 

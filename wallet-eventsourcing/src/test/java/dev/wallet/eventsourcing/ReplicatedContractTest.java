@@ -20,6 +20,6 @@ class ReplicatedContractTest implements WalletContract {
     @Override
     public WalletStrategy strategy() {
         // Frequent snapshots, so that the far-back idempotency property crosses them.
-        return new ReplicatedStrategy(ReplicatedWallet.embedded(java.nio.file.Path.of(".")).snapshotEveryEntries(16));
+        return ReplicatedWallet.embedded(java.nio.file.Path.of(".")).snapshotEveryEntries(16).strategy();
     }
 }

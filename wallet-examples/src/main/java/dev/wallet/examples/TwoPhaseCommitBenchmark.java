@@ -74,7 +74,7 @@ public final class TwoPhaseCommitBenchmark {
         try {
             Path shardDirectory = Files.createDirectories(root.resolve("shards"));
             ShardConfig config = ShardConfig.h2Files(shardDirectory, SHARDS).withPoolSize(16);
-            try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(config)) {
+            try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(config).build()) {
                 fund(wallet, all);
                 for (int n : threads) {
                     results.put("2pc same-shard," + n, measure(wallet, sameShard, n, seconds, warmup, runs));
@@ -83,8 +83,8 @@ public final class TwoPhaseCommitBenchmark {
             }
             // Like for like with the XA baseline, whose H2 participants are not forced to disk either.
             Path unforcedDirectory = Files.createDirectories(root.resolve("unforced"));
-            try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.open(ShardConfig.h2Files(unforcedDirectory, SHARDS)
-                    .withPoolSize(16).withForcedCommits(false))) {
+            try (TwoPhaseCommitWallet wallet = TwoPhaseCommitWallet.builder(ShardConfig.h2Files(unforcedDirectory, SHARDS)
+                    .withPoolSize(16).withForcedCommits(false)).build()) {
                 fund(wallet, all);
                 for (int n : threads) {
                     results.put("2pc cross-shard, unforced," + n, measure(wallet, crossShard, n, seconds, warmup, runs));
