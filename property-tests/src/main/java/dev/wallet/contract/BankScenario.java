@@ -1,7 +1,7 @@
 package dev.wallet.contract;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.wallet.contract.Checks.assertEquals;
+import static dev.wallet.contract.Checks.assertTrue;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.BalanceSnapshot;

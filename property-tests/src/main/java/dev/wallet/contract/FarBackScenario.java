@@ -1,6 +1,6 @@
 package dev.wallet.contract;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.wallet.contract.Checks.assertEquals;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;

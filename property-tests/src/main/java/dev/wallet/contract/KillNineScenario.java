@@ -1,8 +1,8 @@
 package dev.wallet.contract;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.wallet.contract.Checks.assertEquals;
+import static dev.wallet.contract.Checks.assertTrue;
+import static dev.wallet.contract.Checks.fail;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Money;

@@ -1,11 +1,11 @@
 package dev.wallet.contract;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.wallet.contract.Checks.assertEquals;
+import static dev.wallet.contract.Checks.assertFalse;
+import static dev.wallet.contract.Checks.assertNotEquals;
+import static dev.wallet.contract.Checks.assertThrows;
+import static dev.wallet.contract.Checks.assertTrue;
+import static dev.wallet.contract.Checks.fail;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;
