@@ -20,12 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -84,10 +81,10 @@ final class BankScenario {
                 AtomicBoolean writing = new AtomicBoolean(true);
                 Future<Report> reader = threads.submit(() -> read(wallet, everything, writing));
                 for (Future<?> writer : writers) {
-                    get(writer);
+                    Futures.await(writer, WAIT_SECONDS * 4, "a bank writer");
                 }
                 writing.set(false);
-                Report report = get(reader);
+                Report report = Futures.await(reader, WAIT_SECONDS * 4, "the bank reader");
                 Map<String, Long> sums = wallet.balances(everything).sumsByCurrency();
                 assertEquals(0L, sums.getOrDefault("USD", 0L), "the USD balances sum to zero once the writers are done");
                 return report;
@@ -184,25 +181,6 @@ final class BankScenario {
                     .flatMap(HeldCommand.Probe::answer)
                     .map(BankScenario::tornBy)
                     .orElse(null);
-        }
-    }
-
-    private static <T> T get(Future<T> future) {
-        try {
-            return future.get(WAIT_SECONDS * 4, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new AssertionError(e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("a bank thread did not finish in " + WAIT_SECONDS * 4 + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 }

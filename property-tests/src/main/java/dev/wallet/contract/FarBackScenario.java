@@ -19,12 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Idempotency reaches far back: a few commands with pinned outcomes (a success and two refusals)
@@ -89,23 +86,10 @@ final class FarBackScenario {
                 parts.add(threads.submit(() -> fillFrom(run.wallet(), source, target, random)));
             }
             for (Future<List<MoneyCommand>> part : parts) {
-                for (MoneyCommand command : part.get(FILL_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                for (MoneyCommand command : Futures.await(part, FILL_WAIT_SECONDS, "a thread of far-back commands")) {
                     run.recordExecuted(command, Outcome.of(command.transactionId(), Status.SUCCESS));
                 }
             }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new AssertionError(e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError(COMMANDS_BETWEEN + " commands did not finish in " + FILL_WAIT_SECONDS + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         } finally {
             threads.shutdownNow();
         }

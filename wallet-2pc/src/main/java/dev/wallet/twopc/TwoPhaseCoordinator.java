@@ -134,11 +134,7 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
 
     @Override
     public OpenResult openAccount(AccountId account, Currency currency) {
-        Objects.requireNonNull(account, "account");
-        if (account.isFunding()) {
-            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
-        }
-        Currencies.requireSupported("currency", currency);
+        LedgerRules.checkOpenable(account, currency);
         enter();
         try {
             return Rows.open(shards, account, currency);

@@ -55,7 +55,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                     throw new IllegalStateException(directory + " holds a cluster of " + ports.size() + " replicas, not "
                             + builder.replicas);
                 }
-                startAll(id -> ReplicaServer.start(id, directory.resolve(id), HOST, ports.get(id), null, settings));
+                startAll(id -> ReplicaServer.start(id, directory.resolve(id), HOST, ports.get(id), group(), settings));
             } else {
                 ports = new LinkedHashMap<>();
                 formNew(builder.replicas, recorded);
@@ -104,6 +104,13 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         Files.move(temporary, recorded, StandardCopyOption.ATOMIC_MOVE);
         SnapshotStore.forceDirectory(directory);
+    }
+
+    /** The group at the recorded addresses: a restarted replica's starting configuration. */
+    private RaftGroup group() {
+        Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
+        ports.forEach((id, port) -> peers.put(id, new InetSocketAddress(HOST, port)));
+        return RaftGroup.valueOf(ReplicaServer.GROUP_ID, ReplicaServer.ReplicaSettings.raftPeers(peers));
     }
 
     private static Map<String, Integer> readPorts(Path recorded) throws IOException {
@@ -187,8 +194,8 @@ public final class EmbeddedCluster implements AutoCloseable {
             if (running.containsKey(checkId(replicaId))) {
                 return;
             }
-            running.put(replicaId, ReplicaServer.start(replicaId, directory.resolve(replicaId), HOST, ports.get(replicaId), null,
-                    settings));
+            running.put(replicaId, ReplicaServer.start(replicaId, directory.resolve(replicaId), HOST, ports.get(replicaId),
+                    group(), settings));
         }
     }
 

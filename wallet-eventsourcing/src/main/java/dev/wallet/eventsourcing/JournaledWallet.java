@@ -16,6 +16,7 @@ import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.LedgerRules;
 import dev.wallet.api.spi.SimulatedCrashException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -390,11 +391,7 @@ final class JournaledWallet implements EventSourcedWallet {
 
     @Override
     public OpenResult openAccount(AccountId account, Currency currency) {
-        Objects.requireNonNull(account, "account");
-        if (account.isFunding()) {
-            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
-        }
-        Currencies.requireSupported("currency", currency);
+        LedgerRules.checkOpenable(account, currency);
         return await(submit(new Request.Open(account, currency)).future);
     }
 

@@ -16,6 +16,7 @@ import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.api.spi.LedgerRules;
 import dev.wallet.api.spi.SimulatedCrashException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -128,11 +129,7 @@ final class RaftWallet implements ReplicatedWallet {
 
     @Override
     public OpenResult openAccount(AccountId account, Currency currency) {
-        Objects.requireNonNull(account, "account");
-        if (account.isFunding()) {
-            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
-        }
-        Currencies.requireSupported("currency", currency);
+        LedgerRules.checkOpenable(account, currency);
         return OpenResult.values()[await(submit(ClientBatch.open(account, currency)))[0]];
     }
 

@@ -82,8 +82,11 @@ public final class ReplicaServer implements AutoCloseable {
     }
 
     /**
-     * Starts a replica; with a {@code group} a new storage joins it (an existing one recovers and
-     * ignores it), without one the server starts empty and waits for {@link #join}.
+     * Starts a replica. With a {@code group}, a new storage joins it and an existing one recovers
+     * with the group's peers as its starting configuration (configuration entries in its log, if
+     * any, take over): a replica whose group never elected a leader before it stopped has no such
+     * entry, and without the peers it could never hold an election again. Without a group the
+     * server starts empty and waits for {@link #join}, or recovers from its log alone.
      */
     static ReplicaServer start(String id, Path directory, String host, int port, RaftGroup group, ReplicaSettings settings) {
         try {
@@ -95,7 +98,7 @@ public final class ReplicaServer implements AutoCloseable {
                     .setProperties(properties)
                     .setStateMachineRegistry(groupId -> new WalletStateMachine(settings.snapshotsRetained(), settings.snapshotEveryEntries()))
                     .setOption(recovering ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);
-            if (group != null && !recovering) {
+            if (group != null) {
                 builder.setGroup(group);
             }
             RaftServer server = builder.build();

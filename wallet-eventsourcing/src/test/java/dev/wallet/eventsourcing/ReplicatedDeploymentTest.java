@@ -13,7 +13,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A replicated deployment opens one wallet at a time and offers its replicas while one is open. */
+/**
+ * A replicated deployment opens one wallet at a time and offers its replicas while one is open. The
+ * first wallet is closed before its replicas ever elected a leader: reopened, they must still elect
+ * one (they once had no configuration to hold an election with, and every call timed out).
+ */
 class ReplicatedDeploymentTest {
 
     @Test

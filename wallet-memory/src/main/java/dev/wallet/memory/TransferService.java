@@ -61,11 +61,7 @@ final class TransferService implements Wallet {
 
     @Override
     public OpenResult openAccount(AccountId account, Currency currency) {
-        Objects.requireNonNull(account, "account");
-        if (account.isFunding()) {
-            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
-        }
-        Currencies.requireSupported("currency", currency);
+        LedgerRules.checkOpenable(account, currency);
         checkOpen();
         Account existing = nodes.partitionOf(account).putIfAbsent(new Account(account, currency));
         if (existing == null) {

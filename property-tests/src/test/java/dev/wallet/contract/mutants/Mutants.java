@@ -96,4 +96,34 @@ final class Mutants {
             };
         }
     }
+
+    /**
+     * Not a mutant: an honest strategy that declares less than it delivers. It declares no
+     * durability, yet its ledger survives a restart of the whole deployment (kept per directory, as
+     * files would be), so the contract cannot show durability broken; by default it must pass.
+     */
+    static final class UnderDeclared extends MapStrategy {
+        private static final java.util.Map<java.nio.file.Path, Ledger> SURVIVING = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public dev.wallet.api.spi.Deployment deploy(java.nio.file.Path directory) {
+            Ledger ledger = SURVIVING.computeIfAbsent(directory, path -> new Ledger());
+            MapStrategy strategy = this;
+            return new dev.wallet.api.spi.Deployment() {
+                @Override
+                public dev.wallet.api.spi.WalletStrategy strategy() {
+                    return strategy;
+                }
+
+                @Override
+                public Wallet open(dev.wallet.api.spi.FaultInjector faults) {
+                    return strategy.open(ledger);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
 }

@@ -26,6 +26,12 @@ class MutantsAreCaughtTest {
     }
 
     @Test
+    void aStrategyDeclaringLessThanItDelivers_passesTheWholeContract() {
+        assertEquals(Set.of(), failedProperties(UnderDeclaredMutant.class),
+                "a strategy whose data survives a restart without declaring durability must pass by default");
+    }
+
+    @Test
     void forgetfulIds_failFarBackIdempotency() {
         assertCaught(ForgetfulIdsMutant.class, "idempotency_idsDecidedTenThousandCommandsEarlierStillAnswerTheirFirstOutcome");
     }

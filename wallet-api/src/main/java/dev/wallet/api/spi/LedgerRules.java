@@ -1,10 +1,13 @@
 package dev.wallet.api.spi;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.Currencies;
+import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Status;
 import dev.wallet.api.Wallet;
 import java.util.Currency;
+import java.util.Objects;
 
 /**
  * The checks every strategy applies to a money command, in the order {@link dev.wallet.api.Wallet}
@@ -20,6 +23,22 @@ public final class LedgerRules {
     public static final long MAX_OUTSTANDING_MINOR = 1_000_000_000_000_000_000L;
 
     private LedgerRules() {
+    }
+
+    /**
+     * The checks of {@link dev.wallet.api.Wallet#openAccount}'s arguments, before anything changes.
+     *
+     * @throws NullPointerException  when {@code account} is null
+     * @throws InvalidInputException naming {@code account} for a funding account (it exists
+     *                               implicitly), or {@code currency} when it is missing or has no
+     *                               defined fraction digits
+     */
+    public static void checkOpenable(AccountId account, Currency currency) {
+        Objects.requireNonNull(account, "account");
+        if (account.isFunding()) {
+            throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
+        }
+        Currencies.requireSupported("currency", currency);
     }
 
     /** The lowest balance an account may reach: zero for customers, minus the outstanding limit for funding accounts. */

@@ -137,11 +137,7 @@ public final class MapLedgerStrategy implements WalletStrategy {
 
         @Override
         public OpenResult openAccount(AccountId account, Currency currency) {
-            Objects.requireNonNull(account, "account");
-            if (account.isFunding()) {
-                throw new InvalidInputException("account", account.value(), "is a funding account, which exists implicitly");
-            }
-            Currencies.requireSupported("currency", currency);
+            LedgerRules.checkOpenable(account, currency);
             synchronized (ledger) {
                 checkOpen();
                 Currency existing = ledger.currencies.putIfAbsent(account, currency);
