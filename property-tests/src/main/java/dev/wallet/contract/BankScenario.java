@@ -13,6 +13,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.Withdrawal;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.WalletStrategy;
@@ -43,6 +44,7 @@ final class BankScenario {
     static final int READS_MAX = 100_000;
     static final long OPENING_BALANCE_MINOR = 100_000;
     static final long WAIT_SECONDS = 60;
+    static final int RETRIES_MAX = 20;
 
     /** What the reader saw. */
     record Report(int reads, int torn, String firstTorn) {
@@ -104,9 +106,26 @@ final class BankScenario {
     private static void write(Wallet wallet, List<AccountId> customers, Random random) {
         for (int i = 0; i < COMMANDS_PER_WRITER; i++) {
             MoneyCommand command = command(random, customers);
-            Outcome outcome = wallet.execute(command);
+            Outcome outcome = executeRetrying(wallet, command);
             assertTrue(outcome.status() == Status.SUCCESS || outcome.status() == Status.INSUFFICIENT_FUNDS,
                     () -> "a bank writer's " + command + " answered " + outcome);
+        }
+    }
+
+    /**
+     * Executes a command, retrying it with the same id (safe by the idempotency rule) while the
+     * wallet answers {@link WalletUnavailableException}, as when a reader's locks outlast a lock
+     * timeout; at most {@link #RETRIES_MAX} times.
+     */
+    private static Outcome executeRetrying(Wallet wallet, MoneyCommand command) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return wallet.execute(command);
+            } catch (WalletUnavailableException e) {
+                if (attempt == RETRIES_MAX) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -130,16 +149,22 @@ final class BankScenario {
         int reads = 0;
         int torn = 0;
         String first = null;
-        // At least one read, however fast the writers were.
-        do {
-            BalanceSnapshot snapshot = wallet.balances(everything);
+        // At least one read, however fast the writers were; at most READS_MAX attempts.
+        for (int attempt = 0; attempt < READS_MAX && (writing.get() || reads == 0); attempt++) {
+            BalanceSnapshot snapshot;
+            try {
+                snapshot = wallet.balances(everything);
+            } catch (WalletUnavailableException e) {
+                // A locking read that timed out shows nothing; the next one tries again.
+                continue;
+            }
             reads++;
             String problem = tornBy(snapshot);
             if (problem != null) {
                 torn++;
                 first = first == null ? problem : first;
             }
-        } while (writing.get() && reads < READS_MAX);
+        }
         return new Report(reads, torn, first);
     }
 

@@ -33,7 +33,7 @@ final class FarBackScenario {
 
     static final int COMMANDS_BETWEEN = 10_240;
     static final int BATCH = 512;
-    static final int THREADS = 4;
+    static final int THREADS = 8;
     static final int CUSTOMERS = 2 * THREADS;
     static final long FILL_WAIT_SECONDS = 600;
 

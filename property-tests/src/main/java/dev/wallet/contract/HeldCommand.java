@@ -5,6 +5,7 @@ import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import java.util.List;
 import java.util.Optional;
@@ -35,8 +36,8 @@ final class HeldCommand {
      *
      * @param command the command held at the point
      * @param answer  the probe's answer while the command was held; empty when the probe waited longer than
-     *                {@link #PROBE_WAIT_SECONDS}
-     *                (it needs what the held command holds) or failed
+     *                {@link #PROBE_WAIT_SECONDS} (it needs what the held command holds) or answered
+     *                {@link WalletUnavailableException}; any other failure of the probe fails the test
      * @param outcome the held command's outcome once released; empty when it failed
      */
     record Probe<T>(MoneyCommand command, Optional<T> answer, Optional<Outcome> outcome) {
@@ -88,7 +89,16 @@ final class HeldCommand {
             Optional<T> seen;
             try {
                 seen = Optional.ofNullable(answer.get(PROBE_WAIT_SECONDS, TimeUnit.SECONDS));
-            } catch (TimeoutException | ExecutionException e) {
+            } catch (TimeoutException e) {
+                seen = Optional.empty();
+            } catch (ExecutionException e) {
+                // Waiting for what the held command holds, then saying so, is a fair answer; any
+                // other failure of the probe is the strategy's.
+                if (!(e.getCause() instanceof WalletUnavailableException)) {
+                    release.countDown();
+                    throw new AssertionError("asking the wallet while a command is held at " + point + " failed",
+                            e.getCause());
+                }
                 seen = Optional.empty();
             } finally {
                 release.countDown();

@@ -20,10 +20,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link Guarantee#REPLICATED}: with a minority of replicas stopped (each round a different one,
- * the leader among them at some point), commands are still acknowledged and everything
- * acknowledged before is still read; once the stopped replicas are back, every replica converges
- * to one state.
+ * {@link Guarantee#REPLICATED}: with a minority of replicas stopped (a round per replica, each
+ * round starting at another one, so that every replica is stopped once), commands are still
+ * acknowledged and everything acknowledged before is still read; once the stopped replicas are
+ * back, every replica converges to one state.
  */
 final class ReplicationScenario {
 

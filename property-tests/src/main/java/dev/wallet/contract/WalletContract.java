@@ -53,11 +53,14 @@ import net.jqwik.api.statistics.Statistics;
  * }
  * }</pre>
  *
- * <p>Properties: (1) model equivalence over random action chains, with the invariants (2)
- * "conservation" and (3) "no-negative-balance" checked after every action; (4) idempotency;
- * (5) bad input; (6) concurrency; (7) crashes at every crash point the strategy names; and
- * restart durability. Where the strategy does not declare a {@link Guarantee}, the matching
- * property demonstrates the violation instead of skipping it. The number of tries of the
+ * <p>Properties: (1) model equivalence over random action chains (lookups and whole-ledger reads
+ * included), with the invariants (2) "conservation" and (3) "no-negative-balance" checked after
+ * every action; (4) idempotency, also of ids decided 10,240 commands earlier; (5) bad input;
+ * (6) concurrency; (7) crashes at every crash point the strategy names; restart durability;
+ * lookups of commands held at each crash point; the bank property (consistent reads); replayable
+ * history; replication; and every call refused after close. Where the strategy does not declare a
+ * {@link Guarantee}, the matching property tries to show the violation, and fails when it cannot
+ * only if {@link #declaresExactly()}. What a strategy must do to pass is in {@code docs/testkit.md}. The number of tries of the
  * model-equivalence chain follows {@code jqwik.tries.default}; set it per module in
  * {@code junit-platform.properties}.
  */
@@ -478,9 +481,11 @@ public interface WalletContract {
             AccountId a0 = ContractRun.POOL.get(0);
             assertThrows(WalletClosedException.class, () -> wallet.execute(transfer), "execute");
             assertThrows(WalletClosedException.class, () -> wallet.executeBatch(List.of(transfer)), "executeBatch");
+            assertThrows(WalletClosedException.class, () -> wallet.executeBatch(List.of()), "executeBatch of nothing");
             assertThrows(WalletClosedException.class, () -> awaitQuietly(wallet.executeAsync(transfer)), "executeAsync");
             assertThrows(WalletClosedException.class, () -> wallet.balance(a0), "balance");
             assertThrows(WalletClosedException.class, () -> wallet.balances(List.of(a0)), "balances");
+            assertThrows(WalletClosedException.class, () -> wallet.balances(List.of()), "balances of nothing");
             assertThrows(WalletClosedException.class, () -> wallet.lookup(transfer.transactionId()), "lookup");
             assertThrows(WalletClosedException.class, () -> wallet.openAccount(AccountId.of("a9"), ContractRun.USD),
                     "openAccount");

@@ -163,11 +163,10 @@ abstract class GlobalCoordinator implements CompensatingWallet {
 
     @Override
     public BalanceSnapshot balances(Collection<AccountId> accounts) {
-        Objects.requireNonNull(accounts, "accounts");
-        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
+        List<AccountId> requested = BalanceSnapshot.requested(accounts);
         enter();
         try {
-            return LockedReads.read(shards, accounts, this::moneyInFlight);
+            return LockedReads.read(shards, requested, this::moneyInFlight);
         } finally {
             gate.exit();
         }

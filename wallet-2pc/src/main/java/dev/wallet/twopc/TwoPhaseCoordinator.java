@@ -164,11 +164,10 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
     /** Reads the accounts as of one point, under the locks transfers take; see {@link LockedReads}. */
     @Override
     public BalanceSnapshot balances(Collection<AccountId> accounts) {
-        Objects.requireNonNull(accounts, "accounts");
-        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
+        List<AccountId> requested = BalanceSnapshot.requested(accounts);
         enter();
         try {
-            return LockedReads.read(shards, accounts, cut -> Map.of());
+            return LockedReads.read(shards, requested, cut -> Map.of());
         } finally {
             gate.exit();
         }

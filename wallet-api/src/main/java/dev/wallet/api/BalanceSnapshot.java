@@ -1,11 +1,15 @@
 package dev.wallet.api;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Currency;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -42,6 +46,29 @@ public record BalanceSnapshot(Map<AccountId, Money> balances, Map<Currency, Mone
             }
         });
         inFlight = Collections.unmodifiableMap(copy);
+    }
+
+    /** Most accounts one {@link Wallet#balances} read may name: a strategy holds them all at once. */
+    public static final int ACCOUNTS_MAX = 10_000;
+
+    /**
+     * The accounts a {@link Wallet#balances} read names, checked before anything is read:
+     * duplicates dropped (the first kept, in order).
+     *
+     * @throws NullPointerException     for a null collection or account
+     * @throws IllegalArgumentException for more than {@link #ACCOUNTS_MAX} distinct accounts
+     */
+    public static List<AccountId> requested(Collection<AccountId> accounts) {
+        Objects.requireNonNull(accounts, "accounts");
+        Set<AccountId> distinct = new LinkedHashSet<>();
+        for (AccountId account : accounts) {
+            distinct.add(Objects.requireNonNull(account, "an account to read"));
+        }
+        if (distinct.size() > ACCOUNTS_MAX) {
+            throw new IllegalArgumentException("a read names at most " + ACCOUNTS_MAX + " accounts, not "
+                    + distinct.size());
+        }
+        return List.copyOf(distinct);
     }
 
     /** A snapshot with nothing in flight. */

@@ -61,7 +61,10 @@ public interface Wallet extends AutoCloseable {
      * after a {@link Status#CONFLICT} or input that was rejected); {@link TransactionLookup#isDecided()
      * decided} with the original status once the command ran; {@link TransactionLookup#isInFlight()
      * in flight} while the strategy is between the steps of a command it has started. Durable
-     * strategies answer the same after a restart.
+     * strategies answer the same after a restart. One caveat is inherent to replication: a command
+     * whose call failed with a retryable {@link WalletUnavailableException} (no quorum in time)
+     * may still be committed later, so its id may be looked up empty and later decided; retry it
+     * with the same id to settle it.
      */
     Optional<TransactionLookup> lookup(TransactionId transactionId);
 
@@ -71,16 +74,14 @@ public interface Wallet extends AutoCloseable {
      * default the accounts are read one after another with {@link #balance}, so commands running
      * meanwhile may show half-done (a "torn" read), and nothing is reported in flight.
      *
-     * @param accounts the accounts to read; duplicates are read once
+     * @param accounts the accounts to read, at most {@link BalanceSnapshot#ACCOUNTS_MAX}; duplicates
+     *                 are read once
+     * @throws IllegalArgumentException for more accounts than that; nothing is read
      */
     default BalanceSnapshot balances(Collection<AccountId> accounts) {
-        Objects.requireNonNull(accounts, "accounts");
-        accounts.forEach(account -> Objects.requireNonNull(account, "an account to read"));
         Map<AccountId, Money> balances = new LinkedHashMap<>();
-        for (AccountId account : accounts) {
-            if (!balances.containsKey(account)) {
-                balance(account).ifPresent(money -> balances.put(account, money));
-            }
+        for (AccountId account : BalanceSnapshot.requested(accounts)) {
+            balance(account).ifPresent(money -> balances.put(account, money));
         }
         return BalanceSnapshot.of(balances);
     }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Currency;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,14 +31,17 @@ final class ClientBatch {
     /** Items the sender has put into entries so far; only the sender thread reads or changes it. */
     int taken;
 
-    /** The caller's commands, kept (not copied) for lookups while the batch is unanswered; empty for an open. */
-    private final List<? extends MoneyCommand> commands;
+    /**
+     * The commands' transaction ids, most and least significant bits in turn, for lookups while the
+     * batch is unanswered; empty for an open. Copied, so that the caller may reuse its list.
+     */
+    private final long[] ids;
 
-    private ClientBatch(byte[] bytes, int[] ends, List<? extends MoneyCommand> commands) {
+    private ClientBatch(byte[] bytes, int[] ends, long[] ids) {
         this.bytes = bytes;
         this.ends = ends;
         this.codes = new byte[ends.length];
-        this.commands = commands;
+        this.ids = ids;
     }
 
     /** Commands {@code from .. to-1} of {@code commands}, encoded. */
@@ -52,20 +56,28 @@ final class ClientBatch {
         for (int i = from; i < to; i++) {
             BatchCodec.putMoneyItem(commands.get(i), out);
         }
-        return new ClientBatch(out.array(), ends, commands.subList(from, to));
+        long[] ids = new long[2 * (to - from)];
+        for (int i = from; i < to; i++) {
+            UUID id = commands.get(i).transactionId().value();
+            ids[2 * (i - from)] = id.getMostSignificantBits();
+            ids[2 * (i - from) + 1] = id.getLeastSignificantBits();
+        }
+        return new ClientBatch(out.array(), ends, ids);
     }
 
     /** One account to open, encoded. */
     static ClientBatch open(AccountId account, Currency currency) {
         ByteBuffer out = ByteBuffer.wrap(new byte[BatchCodec.openItemBytes(account)]);
         BatchCodec.putOpenItem(account, currency, out);
-        return new ClientBatch(out.array(), new int[] {out.capacity()}, List.of());
+        return new ClientBatch(out.array(), new int[] {out.capacity()}, new long[0]);
     }
 
     /** Whether one of this batch's commands has the id (a linear scan: lookups are rare). */
     boolean carries(TransactionId id) {
-        for (MoneyCommand command : commands) {
-            if (command.transactionId().equals(id)) {
+        long msb = id.value().getMostSignificantBits();
+        long lsb = id.value().getLeastSignificantBits();
+        for (int i = 0; i < ids.length; i += 2) {
+            if (ids[i] == msb && ids[i + 1] == lsb) {
                 return true;
             }
         }

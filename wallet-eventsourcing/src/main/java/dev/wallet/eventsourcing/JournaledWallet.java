@@ -410,6 +410,10 @@ final class JournaledWallet implements EventSourcedWallet {
     public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
         Objects.requireNonNull(commands, "commands");
         commands.forEach(command -> Objects.requireNonNull(command, "command"));
+        if (status != OPEN) {
+            // An empty batch submits nothing, and a closed wallet refuses it all the same.
+            throw closedException();
+        }
         List<CompletableFuture<List<Outcome>>> parts = new ArrayList<>();
         for (int from = 0; from < commands.size(); from += config.batchCommandsMax) {
             List<? extends MoneyCommand> part = commands.subList(from, Math.min(commands.size(), from + config.batchCommandsMax));
@@ -430,7 +434,7 @@ final class JournaledWallet implements EventSourcedWallet {
 
     @Override
     public BalanceSnapshot balances(Collection<AccountId> accounts) {
-        List<AccountId> read = List.copyOf(Objects.requireNonNull(accounts, "accounts"));
+        List<AccountId> read = BalanceSnapshot.requested(accounts);
         // One query on the writer thread reads every account between the same two commands.
         return BalanceSnapshot.of(await(submit(new Request.Query<>(s -> s.balances(read))).future));
     }

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Currency;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -153,6 +152,8 @@ final class RaftWallet implements ReplicatedWallet {
     public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
         Objects.requireNonNull(commands, "commands");
         commands.forEach(command -> Objects.requireNonNull(command, "a command of the batch"));
+        // An empty batch submits nothing, and a closed wallet refuses it all the same.
+        checkOpen();
         int size = Math.min(settings.batchCommandsMax, settings.queueCapacity);
         List<CompletableFuture<byte[]>> answers = new ArrayList<>(commands.size() / size + 1);
         for (int from = 0; from < commands.size(); from += size) {
@@ -188,7 +189,7 @@ final class RaftWallet implements ReplicatedWallet {
 
     @Override
     public BalanceSnapshot balances(Collection<AccountId> accounts) {
-        List<AccountId> read = List.copyOf(new LinkedHashSet<>(Objects.requireNonNull(accounts, "accounts")));
+        List<AccountId> read = BalanceSnapshot.requested(accounts);
         checkOpen();
         // A linearizable query that the leader's state machine answers under the lock its applying
         // thread holds for a whole entry: every account as of one applied index.

@@ -253,6 +253,42 @@ class ReplicatedClusterTest {
      * account, repeats and conflicts of its own earlier ones), drawn per caller, so outcomes handed
      * to the wrong caller or out of order do not match.
      */
+    /**
+     * The pull of a replicated command's status: in flight while this client holds it (here, held
+     * before it is sent), decided once committed, and empty for an id no batch carried.
+     */
+    @Test
+    void lookup_ofACommandHeldBeforeItIsSent_isInFlightThenDecided(@TempDir Path directory) throws Exception {
+        FaultInjector faults = FaultInjector.create();
+        ClusterHarness.run(directory, settings -> settings.faultInjector(faults), (cluster, wallet) -> {
+            Ledger.fund(wallet, ACCOUNTS);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            faults.onReach(RaftWallet.BEFORE_SUBMIT, () -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Transfer transfer = Ledger.transfer(new Random(83), ACCOUNTS);
+            CompletableFuture<Outcome> pending = wallet.transferAsync(transfer);
+            try {
+                assertTrue(held.await(ClusterHarness.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(java.util.Optional.of(dev.wallet.api.TransactionLookup.inFlight(transfer.transactionId())),
+                        wallet.lookup(transfer.transactionId()), "held before it was sent");
+                assertEquals(java.util.Optional.empty(), wallet.lookup(dev.wallet.api.TransactionId.random()),
+                        "an id no batch carried");
+            } finally {
+                release.countDown();
+            }
+            Outcome outcome = pending.get(ClusterHarness.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(java.util.Optional.of(dev.wallet.api.TransactionLookup.decided(transfer.transactionId(),
+                    outcome.status())), wallet.lookup(transfer.transactionId()), "once committed");
+        });
+    }
+
     @Test
     void batchesSplitAcrossEntries_eachCallerGetsItsOwnOutcomesInOrder(@TempDir Path directory) throws Exception {
         FaultInjector faults = FaultInjector.create();

@@ -1,6 +1,7 @@
 package dev.wallet.memory;
 
 import dev.wallet.api.AccountId;
+import dev.wallet.api.BalanceSnapshot;
 import dev.wallet.api.Currencies;
 import dev.wallet.api.Deposit;
 import dev.wallet.api.InvalidInputException;
@@ -19,6 +20,7 @@ import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
 import dev.wallet.api.spi.SimulatedCrashException;
+import java.util.Collection;
 import java.util.Currency;
 import java.util.List;
 import java.util.Objects;
@@ -160,6 +162,22 @@ final class TransferService implements Wallet {
         Partition partition = nodes.partitionOf(accountId);
         Account account = partition.account(accountId);
         return account == null ? Optional.empty() : Optional.of(Money.of(account.currency, partition.balanceOf(account)));
+    }
+
+    /** One by one, as the default; a closed service refuses an empty batch too. */
+    @Override
+    public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+        Objects.requireNonNull(commands, "commands");
+        checkOpen();
+        return Wallet.super.executeBatch(commands);
+    }
+
+    /** One account after another, as the default (not consistent); a closed service refuses an empty read too. */
+    @Override
+    public BalanceSnapshot balances(Collection<AccountId> accounts) {
+        Objects.requireNonNull(accounts, "accounts");
+        checkOpen();
+        return Wallet.super.balances(accounts);
     }
 
     @Override

@@ -161,6 +161,16 @@ class MapStrategy implements WalletStrategy {
             return ledger.balances.getOrDefault(account, 0L);
         }
 
+        /** One by one, as the default; a closed wallet refuses an empty batch too. */
+        @Override
+        public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+            Objects.requireNonNull(commands, "commands");
+            synchronized (ledger) {
+                checkOpen();
+            }
+            return Wallet.super.executeBatch(commands);
+        }
+
         @Override
         public Optional<Money> balance(AccountId account) {
             Objects.requireNonNull(account, "account");

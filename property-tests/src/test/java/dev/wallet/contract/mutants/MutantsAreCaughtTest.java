@@ -3,12 +3,17 @@ package dev.wallet.contract.mutants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wallet.contract.WalletContract;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import net.jqwik.api.Example;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 
@@ -29,6 +34,11 @@ class MutantsAreCaughtTest {
     void aStrategyDeclaringLessThanItDelivers_passesTheWholeContract() {
         assertEquals(Set.of(), failedProperties(UnderDeclaredMutant.class),
                 "a strategy whose data survives a restart without declaring durability must pass by default");
+    }
+
+    @Test
+    void aStrategyClaimingToDeclareExactlyButDeliveringMore_failsTheRestartProperty() {
+        assertCaught(UnderDeclaredButExactMutant.class, "restart_acknowledgedCommandsSurviveOnlyWhereTheStrategyIsDurable");
     }
 
     @Test
@@ -62,16 +72,24 @@ class MutantsAreCaughtTest {
                 + "; the properties that failed: " + failed);
     }
 
-    /** Runs the contract class through jqwik's engine and names the properties that failed. */
+    /**
+     * Runs the contract class through jqwik's engine and names the properties that failed, after
+     * checking that the run really ran the contract: no container failed and every property of
+     * {@link WalletContract} started.
+     */
     private static Set<String> failedProperties(Class<?> contract) {
-        List<Event> failures = EngineTestKit.engine("jqwik")
+        EngineExecutionResults results = EngineTestKit.engine("jqwik")
                 .selectors(DiscoverySelectors.selectClass(contract))
-                .execute()
-                .testEvents()
-                .failed()
-                .list();
+                .execute();
+        assertEquals(List.of(), results.containerEvents().failed().list(),
+                () -> contract.getSimpleName() + ": a container failed");
+        long properties = Arrays.stream(WalletContract.class.getMethods())
+                .filter(method -> method.isAnnotationPresent(Property.class) || method.isAnnotationPresent(Example.class))
+                .count();
+        assertEquals(properties, results.testEvents().started().count(), () -> contract.getSimpleName()
+                + ": every property of the contract runs");
         Set<String> names = new TreeSet<>();
-        for (Event failure : failures) {
+        for (Event failure : results.testEvents().failed().list()) {
             failure.getTestDescriptor().getSource()
                     .filter(MethodSource.class::isInstance)
                     .map(source -> ((MethodSource) source).getMethodName())

@@ -24,8 +24,8 @@ public interface Replicas {
     void start(String replicaId);
 
     /**
-     * A digest of each running replica's whole state, once every running replica has applied
-     * everything committed so far; equal digests mean identical states.
+     * A digest of each running replica's whole state, once every running replica stands at one
+     * applied index (call it when no command is running); equal digests mean identical states.
      *
      * @throws IllegalStateException when the replicas do not catch up within the strategy's bound
      */

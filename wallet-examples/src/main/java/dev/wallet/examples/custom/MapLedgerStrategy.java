@@ -199,6 +199,16 @@ public final class MapLedgerStrategy implements WalletStrategy {
             return ledger.balances.getOrDefault(account, 0L);
         }
 
+        /** One by one, as the default; a closed wallet refuses an empty batch too. */
+        @Override
+        public List<Outcome> executeBatch(List<? extends MoneyCommand> commands) {
+            Objects.requireNonNull(commands, "commands");
+            synchronized (ledger) {
+                checkOpen();
+            }
+            return Wallet.super.executeBatch(commands);
+        }
+
         @Override
         public Optional<Money> balance(AccountId account) {
             Objects.requireNonNull(account, "account");
@@ -212,12 +222,12 @@ public final class MapLedgerStrategy implements WalletStrategy {
         /** Consistent: every account is read under the lock every command holds. */
         @Override
         public BalanceSnapshot balances(Collection<AccountId> accounts) {
-            Objects.requireNonNull(accounts, "accounts");
+            List<AccountId> requested = BalanceSnapshot.requested(accounts);
             synchronized (ledger) {
                 checkOpen();
                 Map<AccountId, Money> read = new LinkedHashMap<>();
-                for (AccountId account : accounts) {
-                    Currency currency = currencyOf(Objects.requireNonNull(account, "an account to read"));
+                for (AccountId account : requested) {
+                    Currency currency = currencyOf(account);
                     if (currency != null) {
                         read.put(account, Money.of(currency, balanceMinor(account)));
                     }
