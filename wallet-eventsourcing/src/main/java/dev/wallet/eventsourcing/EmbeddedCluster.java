@@ -41,6 +41,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     private final ReplicaServer.ReplicaSettings settings;
     private final Map<String, Integer> ports;
     private final Map<String, ReplicaServer> running = new LinkedHashMap<>();
+    /** Set once the wallet closed and stopped every replica; guarded by {@code running}. */
+    private boolean stopped;
     private final RaftWallet wallet;
 
     private EmbeddedCluster(Builder builder) {
@@ -188,11 +190,20 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
     }
 
-    /** Starts a stopped replica from its own storage on its recorded port; it catches up from the leader's log or a snapshot. */
+    /**
+     * Starts a stopped replica from its own storage on its recorded port; it catches up from the
+     * leader's log or a snapshot.
+     *
+     * @throws IllegalStateException once the cluster's wallet closed (and stopped every replica)
+     */
     public void start(String replicaId) {
         synchronized (running) {
             if (running.containsKey(checkId(replicaId))) {
                 return;
+            }
+            if (stopped) {
+                throw new IllegalStateException("the cluster in " + directory + " was closed with its wallet; "
+                        + "start a new one to run replica " + replicaId);
             }
             running.put(replicaId, ReplicaServer.start(replicaId, directory.resolve(replicaId), HOST, ports.get(replicaId),
                     group(), settings));
@@ -250,6 +261,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     private void closeReplicas() {
         List<ReplicaServer> servers;
         synchronized (running) {
+            stopped = true;
             servers = List.copyOf(running.values());
             running.clear();
         }

@@ -32,6 +32,9 @@ class ReplicatedDeploymentTest {
         } finally {
             first.close();
         }
+        Replicas ofClosed = deployment.replicas().orElseThrow();
+        assertThrows(IllegalStateException.class, () -> ofClosed.start(ofClosed.ids().get(0)),
+                "no replica of a closed wallet's cluster starts again behind its back");
         try (Wallet second = deployment.open()) {
             assertEquals(Optional.empty(), second.lookup(dev.wallet.api.TransactionId.random()), "the reopened wallet answers");
             assertEquals(1, deployment.replicas().orElseThrow().convergedDigests().stream().distinct().count());
