@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.WalletUnavailableException;
+import dev.wallet.api.spi.CrashPoint;
+import dev.wallet.api.spi.FaultInjector;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -63,6 +67,35 @@ final class ClusterHarness implements AutoCloseable {
     static String awaitLeader(EmbeddedCluster cluster) throws InterruptedException {
         await("a leader", () -> cluster.leader().isPresent());
         return cluster.leader().orElseThrow();
+    }
+
+    /** A command held at a crash point by a hook: the thread that reaches it waits until released. */
+    record Hold(CountDownLatch reached, CountDownLatch released) {
+
+        /** Waits (within the patience) until a thread reached the point. */
+        void awaitReached() throws InterruptedException {
+            if (!reached.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
+                fail("no thread reached the held point within " + PATIENCE);
+            }
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+
+    /** Holds the next thread that reaches {@code point} until {@link Hold#release}. */
+    static Hold hold(FaultInjector faults, CrashPoint point) {
+        Hold hold = new Hold(new CountDownLatch(1), new CountDownLatch(1));
+        faults.onReach(point, () -> {
+            hold.reached().countDown();
+            try {
+                hold.released().await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return hold;
     }
 
     /** Waits until every running replica applied at least {@code index}, then checks they hold identical states. */

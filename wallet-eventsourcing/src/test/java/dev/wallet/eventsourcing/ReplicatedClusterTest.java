@@ -262,26 +262,17 @@ class ReplicatedClusterTest {
         FaultInjector faults = FaultInjector.create();
         ClusterHarness.run(directory, settings -> settings.faultInjector(faults), (cluster, wallet) -> {
             Ledger.fund(wallet, ACCOUNTS);
-            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            faults.onReach(RaftWallet.BEFORE_SUBMIT, () -> {
-                held.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            ClusterHarness.Hold hold = ClusterHarness.hold(faults, RaftWallet.BEFORE_SUBMIT);
             Transfer transfer = Ledger.transfer(new Random(83), ACCOUNTS);
             CompletableFuture<Outcome> pending = wallet.transferAsync(transfer);
             try {
-                assertTrue(held.await(ClusterHarness.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+                hold.awaitReached();
                 assertEquals(java.util.Optional.of(dev.wallet.api.TransactionLookup.inFlight(transfer.transactionId())),
                         wallet.lookup(transfer.transactionId()), "held before it was sent");
                 assertEquals(java.util.Optional.empty(), wallet.lookup(dev.wallet.api.TransactionId.random()),
                         "an id no batch carried");
             } finally {
-                release.countDown();
+                hold.release();
             }
             Outcome outcome = pending.get(ClusterHarness.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(java.util.Optional.of(dev.wallet.api.TransactionLookup.decided(transfer.transactionId(),
@@ -295,19 +286,10 @@ class ReplicatedClusterTest {
         ClusterHarness.run(directory, settings -> settings.batchCommandsMax(10).faultInjector(faults), (cluster, wallet) -> {
             Ledger.fund(wallet, ACCOUNTS);
             Random random = new Random(79);
-            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            faults.onReach(RaftWallet.BEFORE_SUBMIT, () -> {
-                held.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            ClusterHarness.Hold hold = ClusterHarness.hold(faults, RaftWallet.BEFORE_SUBMIT);
             long before = wallet.lastWriteIndex();
             CompletableFuture<Outcome> first = wallet.transferAsync(Ledger.transfer(random, ACCOUNTS));
-            assertTrue(held.await(ClusterHarness.PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+            hold.awaitReached();
             List<List<Transfer>> batches = new ArrayList<>();
             List<List<Outcome>> expected = new ArrayList<>();
             for (int c = 0; c < 3; c++) {
@@ -360,7 +342,7 @@ class ReplicatedClusterTest {
             // Every caller has queued its batches once it waits for their answers.
             ClusterHarness.await("three callers waiting for answers", () -> callers.stream()
                     .allMatch(thread -> thread.getState() == Thread.State.WAITING));
-            release.countDown();
+            hold.release();
             for (Thread thread : callers) {
                 thread.join(ClusterHarness.PATIENCE.toMillis());
             }
