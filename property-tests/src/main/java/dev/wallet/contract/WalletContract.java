@@ -434,6 +434,7 @@ public interface WalletContract {
         BankScenario.Report report = BankScenario.run(strategy, seed);
         Statistics.label("bank reads").collect(report.torn() == 0 ? "none torn" : "some torn");
         if (strategy.guarantees().contains(Guarantee.CONSISTENT_READS)) {
+            assertTrue(report.reads() > 0, () -> "no whole-ledger read succeeded while the writers ran: " + report);
             assertEquals(0, report.torn(), () -> "a strategy with consistent reads showed a torn read: " + report);
             return;
         }

@@ -1,10 +1,8 @@
 package dev.wallet.twopc;
 
 import dev.wallet.api.Guarantee;
-import dev.wallet.api.Wallet;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.Deployment;
-import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.WalletStrategy;
 import java.nio.file.Path;
 import java.util.List;

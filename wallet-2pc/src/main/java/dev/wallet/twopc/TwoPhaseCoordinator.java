@@ -2,8 +2,6 @@ package dev.wallet.twopc;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.BalanceSnapshot;
-import dev.wallet.api.Currencies;
-import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;

@@ -4,7 +4,6 @@ import dev.wallet.api.AccountId;
 import dev.wallet.api.Money;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.spi.FaultInjector;
-import dev.wallet.api.spi.WalletStrategy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,9 +2,7 @@ package dev.wallet.contract.mutants;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.BalanceSnapshot;
-import dev.wallet.api.Currencies;
 import dev.wallet.api.Guarantee;
-import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
