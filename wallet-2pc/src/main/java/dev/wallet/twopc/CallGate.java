@@ -23,6 +23,10 @@ final class CallGate {
         return true;
     }
 
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
     synchronized void exit() {
         active--;
         if (active == 0) {

@@ -6,11 +6,13 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletMetric;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
@@ -189,6 +191,16 @@ abstract class GlobalCoordinator implements CompensatingWallet {
             }
         }
         return sums;
+    }
+
+    @Override
+    public Readiness readiness() {
+        return gate.isClosed() ? Readiness.notReady("this wallet is closed") : shards.readiness();
+    }
+
+    @Override
+    public List<WalletMetric> metrics() {
+        return shards.metrics();
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.wallet.twopc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.wallet.api.AccountId;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.TransactionId;
+import dev.wallet.api.WalletMetric;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.Partitioner;
 import java.io.IOException;
@@ -189,6 +191,38 @@ final class Shards implements AutoCloseable {
 
     int count() {
         return pools.size();
+    }
+
+    /** Ready when every shard's database and the coordinator's answer a validity check within a second. */
+    Readiness readiness() {
+        for (int shard = 0; shard < pools.size(); shard++) {
+            String problem = problem(pools.get(shard));
+            if (problem != null) {
+                return Readiness.notReady("shard " + shard + ": " + problem);
+            }
+        }
+        String problem = problem(coordinatorPool);
+        return problem == null ? Readiness.ready(pools.size() + " shard databases and the coordinator's answer")
+                : Readiness.notReady("the coordinator's database: " + problem);
+    }
+
+    private static String problem(HikariDataSource pool) {
+        try (Connection connection = pool.getConnection()) {
+            return connection.isValid(1) ? null : "the connection is not valid";
+        } catch (SQLException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Connections in use and callers waiting for one, over every shard pool. */
+    List<WalletMetric> metrics() {
+        return List.of(
+                WalletMetric.gauge("wallet.db.connections.active", "Shard connections in use", "connections",
+                        () -> pools.stream().mapToInt(pool -> pool.getHikariPoolMXBean() == null ? 0
+                                : pool.getHikariPoolMXBean().getActiveConnections()).sum()),
+                WalletMetric.gauge("wallet.db.connections.pending", "Callers waiting for a shard connection", "threads",
+                        () -> pools.stream().mapToInt(pool -> pool.getHikariPoolMXBean() == null ? 0
+                                : pool.getHikariPoolMXBean().getThreadsAwaitingConnection()).sum()));
     }
 
     /** The coordinator database's identity (see {@code identity-schema.sql}). */

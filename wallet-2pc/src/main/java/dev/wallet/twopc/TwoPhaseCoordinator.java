@@ -6,11 +6,13 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletMetric;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
@@ -179,6 +181,16 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
      * included), or while a shard holds a prepared transaction of the id that a crash left for
      * recovery; empty otherwise (never recorded, or rolled back, which records nothing).
      */
+    @Override
+    public Readiness readiness() {
+        return gate.isClosed() ? Readiness.notReady("this wallet is closed") : shards.readiness();
+    }
+
+    @Override
+    public List<WalletMetric> metrics() {
+        return shards.metrics();
+    }
+
     @Override
     public Optional<TransactionLookup> lookup(TransactionId transactionId) {
         Objects.requireNonNull(transactionId, "transactionId");

@@ -95,6 +95,25 @@ public interface Wallet extends AutoCloseable {
     }
 
     /**
+     * Whether this wallet can take commands now: open, and whatever it needs reachable (a writable
+     * journal, a known Raft leader, its databases). Cheap enough for a health check every few
+     * seconds; it executes nothing. By default: ready (a wallet that is closed throws on its next
+     * call instead).
+     */
+    default Readiness readiness() {
+        return Readiness.ready("open");
+    }
+
+    /**
+     * The figures this wallet reports about its own work (journal commits, fsync time, Raft leader
+     * changes, ...), each cheap to read at any time; empty by default. Bind them to Micrometer with
+     * {@code dev.wallet.api.micrometer.WalletMeterBinder}.
+     */
+    default List<WalletMetric> metrics() {
+        return List.of();
+    }
+
+    /**
      * Executes a command without blocking the caller where the strategy can (the event-sourced
      * strategies batch such calls); by default it runs {@link #execute} and returns a completed
      * future. The future fails with the exceptions {@link #execute} would throw.

@@ -6,11 +6,13 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
+import dev.wallet.api.WalletMetric;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
@@ -89,6 +91,9 @@ final class JournaledWallet implements EventSourcedWallet {
     private volatile int status = OPEN;
     private volatile Throwable failure;
     private long lastSnapshotSequence;
+    /** Written by the writer thread only; read by metrics scrapes. */
+    private volatile long commits;
+    private volatile long commitNanos;
 
     private JournaledWallet(Builder config, FileChannel lockChannel, FileLock lock, Journal journal, LedgerState state,
                             SnapshotStore snapshots, RecoveryReport recovery) {
@@ -239,10 +244,13 @@ final class JournaledWallet implements EventSourcedWallet {
         if (!journal.hasStaged()) {
             return;
         }
+        long started = System.nanoTime();
         faults.reach(BEFORE_APPEND);
         journal.writeStaged();
         faults.reach(AFTER_APPEND);
         journal.force();
+        commitNanos += System.nanoTime() - started;
+        commits++;
         if (projector != null) {
             projector.signal();
         }
@@ -443,6 +451,30 @@ final class JournaledWallet implements EventSourcedWallet {
         // The writer decides a command when it takes it from the queue and answers this query only
         // once everything before it is durable, so no command is ever seen between the two.
         return await(submit(new Request.Query<>(s -> s.lookup(transactionId))).future);
+    }
+
+    @Override
+    public Readiness readiness() {
+        if (status != OPEN || !writer.isAlive()) {
+            return Readiness.notReady(status == OPEN ? "the journal writer has stopped" : closedException().getMessage());
+        }
+        if (!Files.isWritable(config.directory)) {
+            return Readiness.notReady("the journal directory " + config.directory + " is not writable");
+        }
+        return Readiness.ready("journal writable, durable up to sequence " + lastSequence());
+    }
+
+    @Override
+    public List<WalletMetric> metrics() {
+        return List.of(
+                WalletMetric.counter("wallet.journal.commits", "Journal commits: one write and one fsync for a batch of commands",
+                        "commits", () -> commits),
+                WalletMetric.counter("wallet.journal.commit.time", "Time spent writing and forcing the journal",
+                        "seconds", () -> commitNanos / 1e9),
+                WalletMetric.counter("wallet.journal.events", "Events made durable in the journal; divided by commits, the batch size",
+                        "events", this::lastSequence),
+                WalletMetric.gauge("wallet.writer.queue", "Requests waiting for the single writer thread",
+                        "requests", queue::size));
     }
 
     @Override

@@ -6,11 +6,13 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
+import dev.wallet.api.WalletMetric;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
@@ -102,6 +104,12 @@ final class RaftWallet implements ReplicatedWallet {
     private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
     private final AtomicReference<RaftClient> client = new AtomicReference<>();
     private final AtomicLong lastWriteIndex = new AtomicLong();
+    /** The replica that answered the last committed entry (the leader then), and how often it changed. */
+    private final AtomicReference<RaftPeerId> lastLeader = new AtomicReference<>();
+    private final AtomicLong leaderChanges = new AtomicLong();
+    private final AtomicLong entriesCommitted = new AtomicLong();
+    private final AtomicLong commandsCommitted = new AtomicLong();
+    private final AtomicLong entriesFailed = new AtomicLong();
     private final Thread sender;
     private volatile State state = State.OPEN;
     private volatile SimulatedCrashException crash;
@@ -222,6 +230,45 @@ final class RaftWallet implements ReplicatedWallet {
             return Optional.of(TransactionLookup.decided(transactionId, decided.get()));
         }
         return carried ? Optional.of(TransactionLookup.inFlight(transactionId)) : Optional.empty();
+    }
+
+    /**
+     * Ready when a linearizable read succeeds within a second: a leader is known and holds a
+     * majority's lease or read index. Executes nothing.
+     */
+    @Override
+    public Readiness readiness() {
+        if (state != State.OPEN) {
+            return Readiness.notReady(closedError().getMessage());
+        }
+        RaftClient raft = raftClient();
+        try {
+            RaftClientReply reply = raft.async().sendReadOnly(message(BatchCodec.lookupQuery(TransactionId.of(0, 0))))
+                    .get(1, TimeUnit.SECONDS);
+            if (!reply.isSuccess()) {
+                return Readiness.notReady("no Raft leader answers: " + reply.getException());
+            }
+            return Readiness.ready("Raft leader " + reply.getServerId() + " answers for replicas " + replicaIds);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Readiness.notReady("interrupted while asking the Raft leader");
+        } catch (ExecutionException | TimeoutException e) {
+            return Readiness.notReady("no Raft leader answers within 1 s: " + (e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    @Override
+    public List<WalletMetric> metrics() {
+        return List.of(
+                WalletMetric.counter("wallet.raft.entries", "Raft log entries committed for this client", "entries",
+                        entriesCommitted::get),
+                WalletMetric.counter("wallet.raft.commands", "Commands in those entries; divided by entries, the batch size",
+                        "commands", commandsCommitted::get),
+                WalletMetric.counter("wallet.raft.entries.failed", "Entries not committed (no quorum, timeout); "
+                        + "their commands were answered unavailable", "entries", entriesFailed::get),
+                WalletMetric.counter("wallet.raft.leader.changes", "Times the replica answering committed entries changed",
+                        "changes", leaderChanges::get),
+                WalletMetric.gauge("wallet.raft.queue", "Batches of callers waiting to be sent to the leader", "batches", queue::size));
     }
 
     @Override
@@ -392,6 +439,7 @@ final class RaftWallet implements ReplicatedWallet {
                             deliver(segments, commands, reply);
                         } else {
                             replace(raft);
+                            entriesFailed.incrementAndGet();
                             fail(segments, error != null ? unavailable(error, "the batch was not committed")
                                     : failureOf(reply));
                         }
@@ -411,6 +459,13 @@ final class RaftWallet implements ReplicatedWallet {
             return;
         }
         lastWriteIndex.accumulateAndGet(reply.getLogIndex(), Math::max);
+        entriesCommitted.incrementAndGet();
+        commandsCommitted.addAndGet(commands);
+        RaftPeerId leader = reply.getServerId();
+        RaftPeerId before = lastLeader.getAndSet(leader);
+        if (before != null && !before.equals(leader)) {
+            leaderChanges.incrementAndGet();
+        }
         for (Segment segment : segments) {
             segment.batch.answer(segment.from, codes, segment.to - segment.from);
         }

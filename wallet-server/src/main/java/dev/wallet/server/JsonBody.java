@@ -1,4 +1,4 @@
-package dev.wallet.examples.http;
+package dev.wallet.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -33,12 +33,11 @@ final class JsonBody {
     }
 
     /**
-     * The string members of a body holding exactly {@code fields}.
+     * The string members of a JSON value that is an object holding exactly {@code fields}.
      *
      * @throws InvalidInputException naming {@code body}, an unexpected member, or a missing or non-string field
      */
-    static Map<String, String> strings(byte[] body, List<String> fields) {
-        JsonNode root = parse(body);
+    static Map<String, String> strings(JsonNode root, List<String> fields) {
         if (!root.isObject()) {
             throw new InvalidInputException("body", root.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
                     "must be a JSON object");
@@ -64,7 +63,8 @@ final class JsonBody {
         return values;
     }
 
-    private static JsonNode parse(byte[] body) {
+    /** The one JSON value of a body: strict UTF-8, no byte order mark, nothing after it. */
+    static JsonNode parse(byte[] body) {
         if (body.length == 0) {
             throw new InvalidInputException("body", "", "is empty; expected a JSON object");
         }

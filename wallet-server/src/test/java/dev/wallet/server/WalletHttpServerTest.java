@@ -1,16 +1,10 @@
-package dev.wallet.examples.http;
+package dev.wallet.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wallet.api.AccountId;
-import dev.wallet.api.Money;
-import dev.wallet.api.MoneyCommand;
-import dev.wallet.api.OpenResult;
-import dev.wallet.api.Outcome;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletStrategies;
@@ -27,13 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -52,14 +42,15 @@ class WalletHttpServerTest {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     /** A running server on a fresh deployment, closed (server, wallet, deployment) at the end. */
-    private static void withServer(WalletStrategy strategy, Path directory, Consumer<Api> body) throws Exception {
+    static void withServer(WalletStrategy strategy, Path directory, Consumer<Api> body) throws Exception {
         try (Deployment deployment = strategy.deploy(directory); Wallet wallet = deployment.open();
-             WalletHttpServer server = WalletHttpServer.start(wallet, new InetSocketAddress("127.0.0.1", 0), 4)) {
+             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+                     .blockingThreads(4).start()) {
             body.accept(new Api(server.uri()));
         }
     }
 
-    private static void withServer(Path directory, Consumer<Api> body) throws Exception {
+    static void withServer(Path directory, Consumer<Api> body) throws Exception {
         withServer(WalletStrategies.named("event-sourcing"), directory, body);
     }
 
@@ -128,7 +119,7 @@ class WalletHttpServerTest {
                 + "\",\"currency\":\"" + currency + "\",\"transaction_id\":\"" + id + "\"}";
     }
 
-    private static void aliceAndBob(Api api) {
+    static void aliceAndBob(Api api) {
         assertEquals("opened", api.open("alice", "USD").expect(201).text("status"));
         assertEquals("already_open", api.open("alice", "USD").expect(200).text("status"));
         api.open("bob", "USD").expect(201);
@@ -292,7 +283,7 @@ class WalletHttpServerTest {
                 new Malformed("charset other than UTF-8", VALID.getBytes(StandardCharsets.ISO_8859_1),
                         "application/json; charset=iso-8859-1", 415, "Content-Type"),
                 new Malformed("no content type", VALID.getBytes(StandardCharsets.UTF_8), null, 415, "Content-Type")));
-        String oversized = VALID.replace("\"12.34\"", "\"12.34\"" + ",\"pad\":\"" + "x".repeat(WalletHttpServer.BODY_BYTES_MAX) + "\"");
+        String oversized = VALID.replace("\"12.34\"", "\"12.34\"" + ",\"pad\":\"" + "x".repeat(WalletHttpServer.Builder.DEFAULT_BODY_BYTES_MAX) + "\"");
         cases.add(Malformed.json("body over the size limit", oversized, "body"));
         return cases.stream();
     }
@@ -421,96 +412,11 @@ class WalletHttpServerTest {
     }
 
     @Test
-    void close_answersTheRequestUnderWay_andThenRefusesConnections(@TempDir Path directory) throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try (Deployment deployment = WalletStrategies.named("event-sourcing").deploy(directory);
-             Wallet wallet = deployment.open()) {
-            wallet.openAccount(AccountId.of("alice"), Currency.getInstance("USD"));
-            wallet.openAccount(AccountId.of("bob"), Currency.getInstance("USD"));
-            wallet.deposit(new dev.wallet.api.Deposit(TransactionId.random(), AccountId.of("alice"),
-                    Money.parseAmount("100.00", Currency.getInstance("USD"))));
-            Wallet held = new HeldWallet(wallet, entered, release);
-            WalletHttpServer server = WalletHttpServer.start(held, new InetSocketAddress("127.0.0.1", 0), 2);
-            try {
-                Api api = new Api(server.uri());
-                CompletableFuture<Reply> underWay = CompletableFuture.supplyAsync(
-                        () -> api.transfer("alice", "bob", "1.00", "USD", ID), threads);
-                assertTrue(entered.await(60, TimeUnit.SECONDS), "the request reached the wallet");
-                CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close, threads);
-                // While it drains, the server still accepts connections but answers new requests 503.
-                Reply refused = null;
-                for (int attempt = 0; attempt < 10_000 && refused == null; attempt++) {
-                    Reply reply = api.get("accounts/alice/balance");
-                    if (reply.code() == 503) {
-                        refused = reply;
-                    }
-                }
-                assertTrue(refused != null, "a request arriving during shutdown is refused");
-                assertEquals("unavailable", refused.text("status"));
-                // close() cannot finish while the request is under way.
-                assertFalse(closing.isDone(), "close waits for the request under way");
-                release.countDown();
-                closing.get(60, TimeUnit.SECONDS);
-                Reply reply = underWay.get(60, TimeUnit.SECONDS).expect(200);
-                assertEquals("success", reply.text("status"));
-                assertThrows(java.io.UncheckedIOException.class, () -> api.balance("alice"), "no connections after close");
-                assertEquals(Optional.of(Money.parseAmount("99.00", Currency.getInstance("USD"))),
-                        wallet.balance(AccountId.of("alice")));
-            } finally {
-                release.countDown();
-                server.close();
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-    }
-
-    /** Delegates to a wallet, holding each money command until released. */
-    private record HeldWallet(Wallet wallet, CountDownLatch entered, CountDownLatch release) implements Wallet {
-
-        @Override
-        public OpenResult openAccount(AccountId account, Currency currency) {
-            return wallet.openAccount(account, currency);
-        }
-
-        @Override
-        public Outcome execute(MoneyCommand command) {
-            entered.countDown();
-            try {
-                if (!release.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("never released");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            return wallet.execute(command);
-        }
-
-        @Override
-        public Optional<Money> balance(AccountId account) {
-            return wallet.balance(account);
-        }
-
-        @Override
-        public Optional<dev.wallet.api.TransactionLookup> lookup(dev.wallet.api.TransactionId transactionId) {
-            return wallet.lookup(transactionId);
-        }
-
-        @Override
-        public void close() {
-            wallet.close();
-        }
-    }
-
-    @Test
     void mapsEveryStatus() {
         Map<String, Integer> expected = Map.of("SUCCESS", 200, "UNKNOWN_ACCOUNT", 404, "CONFLICT", 409,
                 "INSUFFICIENT_FUNDS", 422, "CURRENCY_MISMATCH", 422, "SAME_ACCOUNT", 422, "LIMIT_EXCEEDED", 422, "IN_DOUBT", 500);
         for (dev.wallet.api.Status status : dev.wallet.api.Status.values()) {
-            assertEquals(expected.get(status.name()), WalletHttpServer.Response.httpStatus(status), status::name);
+            assertEquals(expected.get(status.name()), Response.httpStatus(status), status::name);
         }
     }
 }

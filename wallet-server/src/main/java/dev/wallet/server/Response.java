@@ -1,0 +1,149 @@
+package dev.wallet.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wallet.api.InvalidInputException;
+import dev.wallet.api.Outcome;
+import dev.wallet.api.Status;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An answer: HTTP status, JSON body, whether it repeats an earlier answer, extra headers, and the
+ * outcome it reports, for the metrics ({@code success}, {@code insufficient_funds}, {@code rejected}, ...).
+ */
+record Response(int code, ObjectNode body, boolean replayed, Map<String, String> headers, String outcome,
+                String contentType, byte[] raw) {
+
+    static final String JSON = "application/json; charset=utf-8";
+
+    Response(int code, ObjectNode body, boolean replayed, Map<String, String> headers, String outcome) {
+        this(code, body, replayed, headers, outcome, JSON, null);
+    }
+
+    /** An answer that is not JSON: the Prometheus exposition, the OpenAPI document as stored. */
+    static Response raw(String contentType, byte[] bytes) {
+        return new Response(200, null, false, Map.of(), "success", contentType, bytes);
+    }
+
+    /** The body as sent. */
+    byte[] bytes() {
+        if (raw != null) {
+            return raw;
+        }
+        try {
+            return JsonBody.MAPPER.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON answer could not be written", e);
+        }
+    }
+
+    /** The answer to a money command; a replay gets the same answer as the first execution. */
+    static Response of(Outcome outcome) {
+        ObjectNode json = outcomeJson(outcome);
+        String kind = outcome.status().name().toLowerCase(Locale.ROOT);
+        return new Response(httpStatus(outcome.status()), json, outcome.replay(), Map.of(), kind);
+    }
+
+    /** The body of a money command's answer, as the single endpoint sends it. */
+    static ObjectNode outcomeJson(Outcome outcome) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        if (outcome.status() == Status.SUCCESS) {
+            json.put("status", "success");
+            json.put("transaction_id", outcome.transactionId().toString());
+            return json;
+        }
+        json.put("status", "failed");
+        json.put("transaction_id", outcome.transactionId().toString());
+        json.put("error", outcome.status().name().toLowerCase(Locale.ROOT));
+        json.put("message", message(outcome.status()));
+        return json;
+    }
+
+    static int httpStatus(Status status) {
+        return switch (status) {
+            case SUCCESS -> 200;
+            case UNKNOWN_ACCOUNT -> 404;
+            case CONFLICT -> 409;
+            case INSUFFICIENT_FUNDS, CURRENCY_MISMATCH, SAME_ACCOUNT, LIMIT_EXCEEDED -> 422;
+            case IN_DOUBT -> 500;
+        };
+    }
+
+    private static String message(Status status) {
+        return switch (status) {
+            case SUCCESS -> "the money moved";
+            case UNKNOWN_ACCOUNT -> "an account of the request does not exist";
+            case CONFLICT -> "transaction_id was used before with a different request; nothing was done";
+            case INSUFFICIENT_FUNDS -> "the debited account holds less than the amount";
+            case CURRENCY_MISMATCH -> "an account's currency differs from the request's currency";
+            case SAME_ACCOUNT -> "from_account and to_account are the same account";
+            case LIMIT_EXCEEDED -> "the deposit would take the money outstanding in its currency over the limit";
+            case IN_DOUBT -> "an earlier attempt with this transaction_id was cut off by a crash; whether money "
+                    + "moved cannot be known";
+        };
+    }
+
+    static Response ok(ObjectNode json) {
+        return new Response(200, json, false, Map.of(), "success");
+    }
+
+    static Response of(int code, ObjectNode json, String outcome) {
+        return new Response(code, json, false, Map.of(), outcome);
+    }
+
+    static Response rejected(InvalidInputException e) {
+        return new Response(400, rejectedJson(e), false, Map.of(), "rejected");
+    }
+
+    static ObjectNode rejectedJson(InvalidInputException e) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", "rejected");
+        json.put("error", "invalid_input");
+        json.put("field", e.field());
+        json.put("message", e.getMessage());
+        return json;
+    }
+
+    /** A request the HTTP layer refuses: malformed, too large, too slow; {@code field} names the part at fault. */
+    static Response badRequest(int code, String error, String field, String message) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", "rejected");
+        json.put("error", error);
+        json.put("field", field);
+        json.put("message", field + ": " + message);
+        return new Response(code, json, false, Map.of(), "rejected");
+    }
+
+    static Response unsupportedMediaType(String message) {
+        return badRequest(415, "unsupported_media_type", "Content-Type", message);
+    }
+
+    static Response unavailable(String message) {
+        Response response = error(503, "unavailable", "unavailable", message + "; retry with the same transaction_id");
+        return new Response(503, response.body(), false, Map.of("Retry-After", "1"), "unavailable");
+    }
+
+    static Response methodNotAllowed(String allowed) {
+        Response response = error(405, "rejected", "method_not_allowed", "this endpoint takes " + allowed);
+        return new Response(405, response.body(), false, Map.of("Allow", allowed), "rejected");
+    }
+
+    static Response notFound(String what) {
+        return error(404, "rejected", "not_found", what);
+    }
+
+    static Response error(int code, String status, String error, String message) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", status);
+        json.put("error", error);
+        json.put("message", message);
+        return new Response(code, json, false, Map.of(), status.equals("rejected") ? "rejected" : error);
+    }
+
+    /** The same answer with one more header. */
+    Response withHeader(String name, String value) {
+        Map<String, String> more = new java.util.HashMap<>(headers);
+        more.put(name, value);
+        return new Response(code, body, replayed, Map.copyOf(more), outcome, contentType, raw);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.wallet.server;
+
+import dev.wallet.api.Wallet;
+import dev.wallet.api.WalletStrategies;
+import dev.wallet.api.spi.Deployment;
+import dev.wallet.api.spi.WalletStrategy;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Serves a wallet over HTTP ({@link WalletHttpServer}) until the process is told to stop (Ctrl-C or
+ * SIGTERM), then shuts down gracefully: no new connections, every request under way answered, and
+ * only then the wallet closed (journal forced, pools and databases closed).
+ *
+ * <pre>
+ * java -jar wallet-server/target/wallet-server.jar --port 8080
+ * </pre>
+ *
+ * Options: {@code --strategy NAME} (default {@code event-sourcing}), {@code --data DIR} (default
+ * {@code wallet-data/<strategy>}; strategies without files ignore it), {@code --host} (default
+ * {@code 127.0.0.1}), {@code --port} (default 8080; 0 lets the operating system choose),
+ * {@code --threads} (threads for blocking wallet calls, default 16), {@code --io-threads} (default:
+ * one per core), {@code --requests-in-flight-max}, {@code --connections-max},
+ * {@code --request-read-timeout-ms}, {@code --idle-timeout-ms}, {@code --drain-timeout-ms}.
+ */
+public final class WalletServer {
+
+    private static final List<String> OPTIONS = List.of("strategy", "data", "host", "port", "threads", "io-threads",
+            "requests-in-flight-max", "connections-max", "request-read-timeout-ms", "idle-timeout-ms", "drain-timeout-ms");
+
+    private WalletServer() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> options = options(argv);
+        WalletStrategy strategy = WalletStrategies.named(options.getOrDefault("strategy", "event-sourcing"));
+        Path data = Path.of(options.getOrDefault("data", "wallet-data/" + strategy.name()));
+        InetSocketAddress address = new InetSocketAddress(options.getOrDefault("host", "127.0.0.1"),
+                number(options, "port", 8080));
+        Files.createDirectories(data);
+        Deployment deployment = strategy.deploy(data);
+        Wallet wallet;
+        WalletHttpServer running;
+        try {
+            wallet = deployment.open();
+            try {
+                WalletHttpServer.Builder builder = WalletHttpServer.builder(wallet).address(address)
+                        .strategyName(strategy.name())
+                        .blockingThreads(number(options, "threads", 16))
+                        .eventLoopThreads(number(options, "io-threads", Runtime.getRuntime().availableProcessors()))
+                        .requestsInFlightMax(number(options, "requests-in-flight-max",
+                                WalletHttpServer.Builder.DEFAULT_REQUESTS_IN_FLIGHT_MAX))
+                        .connectionsMax(number(options, "connections-max", WalletHttpServer.Builder.DEFAULT_CONNECTIONS_MAX));
+                if (options.containsKey("request-read-timeout-ms")) {
+                    builder.requestReadTimeout(Duration.ofMillis(number(options, "request-read-timeout-ms", 0)));
+                }
+                if (options.containsKey("idle-timeout-ms")) {
+                    builder.idleTimeout(Duration.ofMillis(number(options, "idle-timeout-ms", 0)));
+                }
+                if (options.containsKey("drain-timeout-ms")) {
+                    builder.drainTimeout(Duration.ofMillis(number(options, "drain-timeout-ms", 0)));
+                }
+                running = builder.start();
+            } catch (Exception | Error e) {
+                wallet.close();
+                throw e;
+            }
+        } catch (Exception | Error e) {
+            deployment.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping: answering requests under way, then closing the wallet.");
+            try {
+                running.close();
+            } finally {
+                try {
+                    wallet.close();
+                } finally {
+                    deployment.close();
+                    stopped.countDown();
+                }
+            }
+        }, "wallet-server-shutdown"));
+        System.out.println("Strategy " + strategy.name() + " on " + data.toAbsolutePath() + " - " + strategy.summary());
+        System.out.println("Listening on " + running.uri() + "/v1/wallet/ (metrics at /metrics, health at /health, "
+                + "API at /openapi.json; Ctrl-C stops)");
+        stopped.await();
+    }
+
+    /** {@code --name value} or {@code --name=value}, each name one of {@link #OPTIONS}. */
+    static Map<String, String> options(String[] argv) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            if (!argv[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected an option like --name value, got: " + argv[i]);
+            }
+            String name = argv[i].substring(2);
+            String value;
+            int equals = name.indexOf('=');
+            if (equals >= 0) {
+                value = name.substring(equals + 1);
+                name = name.substring(0, equals);
+            } else if (i + 1 < argv.length) {
+                value = argv[++i];
+            } else {
+                throw new IllegalArgumentException("option --" + name + " needs a value");
+            }
+            if (!OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + "; accepted: --" + String.join(", --", OPTIONS));
+            }
+            values.put(name, value);
+        }
+        return values;
+    }
+
+    private static int number(Map<String, String> options, String name, int fallback) {
+        String value = options.get(name);
+        try {
+            return value == null ? fallback : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a whole number: " + value, e);
+        }
+    }
+}
