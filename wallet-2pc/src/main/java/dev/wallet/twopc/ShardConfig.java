@@ -168,13 +168,18 @@ public final class ShardConfig {
         return password;
     }
 
-    /** The URL a pool connects to: H2 URLs get the options the protocol depends on. */
+    /**
+     * The URL a pool connects to: H2 URLs get the options the protocol depends on. None closes
+     * itself from H2's own shutdown hook ({@code DB_CLOSE_ON_EXIT=FALSE}): the wallet closes its
+     * databases when it is closed, so that a server stopping on SIGTERM can still answer the
+     * requests under way before that.
+     */
     String effectiveUrl(String url) {
         if (url.startsWith("jdbc:h2:mem:")) {
-            return url + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=" + lockTimeoutMillis + ";QUERY_CACHE_SIZE=0";
+            return url + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=" + lockTimeoutMillis + ";QUERY_CACHE_SIZE=0";
         }
         if (url.startsWith("jdbc:h2:")) {
-            return url + ";WRITE_DELAY=0;LOCK_TIMEOUT=" + lockTimeoutMillis + ";QUERY_CACHE_SIZE=0";
+            return url + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=" + lockTimeoutMillis + ";QUERY_CACHE_SIZE=0";
         }
         return url;
     }

@@ -51,7 +51,7 @@ final class ServerMetrics implements AutoCloseable {
         Gauge.builder("wallet.http.connections", connections::getAsInt)
                 .description("Open client connections").register(registry);
         batchItems = DistributionSummary.builder("wallet.http.batch.items").description("Transfers per batch request")
-                .baseUnit("transfers").publishPercentileHistogram().minimumExpectedValue(1.0)
+                .publishPercentileHistogram().minimumExpectedValue(1.0)
                 .maximumExpectedValue((double) Api.BATCH_ITEMS_MAX).register(registry);
         new WalletMeterBinder(wallet).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
