@@ -1,0 +1,44 @@
+-- One transfer per request, a fresh transaction id each time, between random accounts a0..a(N-1).
+-- wrk -s transfer.lua <url> -- <accounts>
+local counter = 0
+local thread_id = 0
+local accounts = 1000
+local run = 0
+local next_thread = 0
+
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("thread_id", next_thread)
+end
+
+function init(args)
+  accounts = tonumber(args[1] or "1000")
+  run = tonumber(args[2] or "0")
+  math.randomseed(thread_id * 7919 + run)
+  wrk.method = "POST"
+  wrk.path = "/v1/wallet/balance_transfer"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function transfer()
+  counter = counter + 1
+  local from = math.random(0, accounts - 1)
+  local to = (from + math.random(1, accounts - 1)) % accounts
+  local id = string.format("%08x-%04x-4000-8000-%012x", run % 4294967296, thread_id, counter)
+  return string.format('{"from_account":"a%d","to_account":"a%d","amount":"0.01","currency":"USD","transaction_id":"%s"}',
+    from, to, id)
+end
+
+function request()
+  return wrk.format(nil, nil, nil, transfer())
+end
+
+local failures = 0
+function response(status, headers, body)
+  if status ~= 200 then
+    failures = failures + 1
+    if failures <= 3 then
+      io.stderr:write("HTTP " .. status .. " " .. body .. "\n")
+    end
+  end
+end
