@@ -122,6 +122,16 @@ public final class AsyncPath {
         }
 
         @Override
+        public dev.wallet.api.Readiness readiness() {
+            return wallet.readiness();
+        }
+
+        @Override
+        public List<dev.wallet.api.WalletMetric> metrics() {
+            return wallet.metrics();
+        }
+
+        @Override
         public BalanceSnapshot balances(Collection<AccountId> accounts) {
             return wallet.balances(accounts);
         }

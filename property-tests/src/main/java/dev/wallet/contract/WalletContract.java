@@ -477,8 +477,12 @@ public interface WalletContract {
             Wallet wallet = run.wallet();
             Transfer transfer = new Transfer(TransactionId.random(), ContractRun.POOL.get(0), ContractRun.POOL.get(1),
                     Money.of(ContractRun.USD, 1));
+            assertTrue(wallet.readiness().ready(), () -> "an open wallet is ready: " + wallet.readiness().detail());
+            checkMetrics(wallet);
             wallet.close();
             wallet.close();
+            assertFalse(wallet.readiness().ready(), "a closed wallet says it is not ready (health checks read it)");
+            checkMetrics(wallet);
             AccountId a0 = ContractRun.POOL.get(0);
             assertThrows(WalletClosedException.class, () -> wallet.execute(transfer), "execute");
             assertThrows(WalletClosedException.class, () -> wallet.executeBatch(List.of(transfer)), "executeBatch");
@@ -497,6 +501,16 @@ public interface WalletContract {
     }
 
     // Helpers.
+
+    /** A wallet's own figures: distinct names, each readable at any time (open or closed) without blocking. */
+    private static void checkMetrics(Wallet wallet) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (dev.wallet.api.WalletMetric metric : wallet.metrics()) {
+            assertTrue(names.add(metric.name()), () -> "metric " + metric.name() + " is reported twice");
+            double value = metric.value();
+            assertTrue(!Double.isNaN(value) && value >= 0, () -> "metric " + metric + " is not a count or a size");
+        }
+    }
 
     /** Waits for a future and rethrows what failed it, as a synchronous call would. */
     private static Outcome awaitQuietly(java.util.concurrent.CompletableFuture<Outcome> future) {

@@ -7,6 +7,7 @@ import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
 import dev.wallet.api.Outcome;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
 import dev.wallet.api.TransactionLookup;
@@ -183,6 +184,13 @@ final class TransferService implements Wallet {
         Objects.requireNonNull(transactionId, "transactionId");
         checkOpen();
         return nodes.partitionOf(transactionId).lookup(transactionId);
+    }
+
+    @Override
+    public Readiness readiness() {
+        int current = state;
+        return current == OPEN ? Readiness.ready("in memory, open")
+                : Readiness.notReady(current == CRASHED ? "crashed (simulated)" : "closed");
     }
 
     @Override

@@ -209,6 +209,13 @@ class MapStrategy implements WalletStrategy {
         }
 
         @Override
+        public dev.wallet.api.Readiness readiness() {
+            synchronized (ledger) {
+                return closed ? dev.wallet.api.Readiness.notReady("closed") : dev.wallet.api.Readiness.ready("open");
+            }
+        }
+
+        @Override
         public void close() {
             synchronized (ledger) {
                 closed = true;

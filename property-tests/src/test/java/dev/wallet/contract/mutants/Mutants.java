@@ -64,6 +64,19 @@ final class Mutants {
         }
     }
 
+    /** Says it is ready after it was closed: a health check would keep sending it traffic. */
+    static final class ReadyAfterClose extends MapStrategy {
+        @Override
+        Wallet open(Ledger ledger) {
+            return new MapWallet(ledger) {
+                @Override
+                public dev.wallet.api.Readiness readiness() {
+                    return dev.wallet.api.Readiness.ready("always");
+                }
+            };
+        }
+    }
+
     /** Declares consistent reads but moves money in two steps, letting readers in between. */
     static final class TornReads extends MapStrategy {
         @Override

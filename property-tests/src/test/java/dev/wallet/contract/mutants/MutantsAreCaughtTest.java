@@ -57,6 +57,11 @@ class MutantsAreCaughtTest {
     }
 
     @Test
+    void readyAfterClose_failsTheCloseProperty() {
+        assertCaught(ReadyAfterCloseMutant.class, "close_everyCallAfterCloseThrowsWalletClosedException");
+    }
+
+    @Test
     void tornReads_failTheBankProperty() {
         assertCaught(TornReadsMutant.class, "bank_wholeLedgerReadsDuringTransfersSumToZeroWhereReadsAreConsistent");
     }

@@ -6,6 +6,7 @@ import dev.wallet.api.Guarantee;
 import dev.wallet.api.Money;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.OpenResult;
+import dev.wallet.api.Readiness;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionId;
@@ -247,6 +248,14 @@ public final class MapLedgerStrategy implements WalletStrategy {
         private void checkOpen() {
             if (closedBecause != null) {
                 throw new WalletClosedException("this map-ledger wallet " + closedBecause);
+            }
+        }
+
+        /** What a health check reads: the contract checks that a closed wallet says it is not ready. */
+        @Override
+        public Readiness readiness() {
+            synchronized (ledger) {
+                return closedBecause == null ? Readiness.ready("open") : Readiness.notReady("this map-ledger wallet " + closedBecause);
             }
         }
 
