@@ -103,6 +103,8 @@ final class RaftWallet implements ReplicatedWallet {
     private final Semaphore window;
     private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
     private final AtomicReference<RaftClient> client = new AtomicReference<>();
+    /** The id a readiness check looks up: any id works, the answer is not read. */
+    private static final TransactionId READINESS_PROBE = TransactionId.of(0, 1);
     private final AtomicLong lastWriteIndex = new AtomicLong();
     /** The replica that answered the last committed entry (the leader then), and how often it changed. */
     private final AtomicReference<RaftPeerId> lastLeader = new AtomicReference<>();
@@ -243,7 +245,7 @@ final class RaftWallet implements ReplicatedWallet {
         }
         RaftClient raft = raftClient();
         try {
-            RaftClientReply reply = raft.async().sendReadOnly(message(BatchCodec.lookupQuery(TransactionId.of(0, 0))))
+            RaftClientReply reply = raft.async().sendReadOnly(message(BatchCodec.lookupQuery(READINESS_PROBE)))
                     .get(1, TimeUnit.SECONDS);
             if (!reply.isSuccess()) {
                 return Readiness.notReady("no Raft leader answers: " + reply.getException());
@@ -252,7 +254,7 @@ final class RaftWallet implements ReplicatedWallet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Readiness.notReady("interrupted while asking the Raft leader");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return Readiness.notReady("no Raft leader answers within 1 s: " + (e.getCause() == null ? e : e.getCause()));
         }
     }

@@ -112,6 +112,24 @@ class BatchAndPullTest {
         });
     }
 
+    @Test
+    void thePull_answersInFlight_whileTheWalletHasNotDecided(@TempDir Path directory) throws Exception {
+        TransactionId held = TransactionId.random();
+        try (dev.wallet.api.spi.Deployment deployment = WalletStrategies.named("memory").deploy(directory);
+             dev.wallet.api.Wallet wallet = deployment.open();
+             WalletHttpServer server = WalletHttpServer.builder(new HeldWallet(wallet) {
+                 @Override
+                 public java.util.Optional<dev.wallet.api.TransactionLookup> lookup(TransactionId id) {
+                     return id.equals(held) ? java.util.Optional.of(dev.wallet.api.TransactionLookup.inFlight(id))
+                             : super.lookup(id);
+                 }
+             }).address(new java.net.InetSocketAddress("127.0.0.1", 0)).start()) {
+            Reply reply = new WalletHttpServerTest.Api(server.uri()).get("transactions/" + held).expect(200);
+            assertEquals("in_flight", reply.text("state"));
+            assertFalse(reply.json().has("outcome"));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("strategies")
     void thePull_answersTheRecordedStatus_withoutExecutingAnything(String strategy, @TempDir Path directory) throws Exception {
