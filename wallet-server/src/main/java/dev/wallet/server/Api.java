@@ -78,12 +78,14 @@ final class Api {
     private final Wallet wallet;
     private final Executor blocking;
     private final ServerMetrics metrics;
+    private final Access access;
     private final boolean asyncExecution;
 
-    Api(Wallet wallet, Executor blocking, ServerMetrics metrics) {
+    Api(Wallet wallet, Executor blocking, ServerMetrics metrics, Access access) {
         this.wallet = wallet;
         this.blocking = blocking;
         this.metrics = metrics;
+        this.access = access;
         this.asyncExecution = implementsAsync(wallet);
     }
 
@@ -133,18 +135,21 @@ final class Api {
         return Endpoint.OTHER;
     }
 
-    /** Answers a wallet request (every endpoint under {@value #PREFIX}); never completes exceptionally. */
-    CompletableFuture<Response> handle(Endpoint endpoint, Call call) {
+    /**
+     * Answers a wallet request (every endpoint under {@value #PREFIX}) of {@code principal} (null on
+     * a server without authentication); never completes exceptionally.
+     */
+    CompletableFuture<Response> handle(Endpoint endpoint, Call call, Principal principal) {
         CompletableFuture<Response> answer;
         try {
-            answer = route(endpoint, call);
+            answer = route(endpoint, call, principal);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.exceptionally(error -> failure(call, error));
     }
 
-    private CompletableFuture<Response> route(Endpoint endpoint, Call call) {
+    private CompletableFuture<Response> route(Endpoint endpoint, Call call, Principal principal) {
         return switch (endpoint) {
             case TRANSFER, TRANSFERS, DEPOSIT, WITHDRAWAL, OPEN_ACCOUNT -> {
                 if (!call.method().equals("POST")) {
@@ -153,10 +158,10 @@ final class Api {
                 query(call);
                 checkJson(call.contentType());
                 yield switch (endpoint) {
-                    case TRANSFER -> execute(transferOf(JsonBody.parse(call.body())));
-                    case TRANSFERS -> onBlocking(() -> batch(call.body()));
-                    case DEPOSIT, WITHDRAWAL -> execute(moneyCommand(call.body(), endpoint == Endpoint.DEPOSIT));
-                    default -> openAccount(call.body());
+                    case TRANSFER -> execute(principal, transferOf(JsonBody.parse(call.body())));
+                    case TRANSFERS -> onBlocking(() -> batch(principal, call.body()));
+                    case DEPOSIT, WITHDRAWAL -> execute(principal, moneyCommand(call.body(), endpoint == Endpoint.DEPOSIT));
+                    default -> openAccount(principal, call.body());
                 };
             }
             case BALANCE, HISTORY, TRANSACTION -> {
@@ -165,11 +170,12 @@ final class Api {
                 }
                 String[] segments = call.rawPath().substring(PREFIX.length()).split("/", -1);
                 if (endpoint == Endpoint.TRANSACTION) {
-                    query(call);
+                    String of = query(call, "principal").get("principal");
                     TransactionId id = TransactionId.parse("transaction_id", decode("transaction_id", segments[1]));
-                    yield onBlocking(() -> transaction(id));
+                    yield onBlocking(() -> transaction(asIssuer(principal, of), id));
                 }
                 AccountId account = pathAccount(segments[1]);
+                access.checkRead(principal, account);
                 if (endpoint == Endpoint.BALANCE) {
                     String at = query(call, "at_sequence").get("at_sequence");
                     yield onBlocking(() -> balance(account, at));
@@ -193,11 +199,35 @@ final class Api {
         }
     }
 
-    private CompletableFuture<Response> execute(MoneyCommand command) {
+    /** Executes a command once the principal may issue it, under its scoped id, answering with the id as sent. */
+    private CompletableFuture<Response> execute(Principal principal, MoneyCommand asSent) {
+        MoneyCommand command = access.command(principal, asSent);
+        TransactionId shown = asSent.transactionId();
         if (asyncExecution) {
-            return wallet.executeAsync(command).thenApply(Response::of);
+            return wallet.executeAsync(command).thenApply(outcome -> Response.of(outcome, shown));
         }
-        return onBlocking(() -> Response.of(wallet.execute(command)));
+        return onBlocking(() -> Response.of(wallet.execute(command), shown));
+    }
+
+    /**
+     * Whose ids a status request looks up: the caller's own, or (for an auditor, with
+     * {@code ?principal=}) another principal's.
+     */
+    private static Principal asIssuer(Principal caller, String other) {
+        if (other == null || caller != null && other.equals(caller.name())) {
+            return caller;
+        }
+        if (caller == null) {
+            throw new InvalidInputException("principal", other, "is for a server with authentication; this one has none");
+        }
+        if (!caller.is(Principal.Role.AUDITOR)) {
+            throw new Access.Forbidden("only an auditor may read another principal's transactions");
+        }
+        try {
+            return new Principal(other, java.util.Set.of());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("principal", other, "is not a principal's name");
+        }
     }
 
     /** The answer to a failed call: the wallet's typed failures each have their status code. */
@@ -205,6 +235,9 @@ final class Api {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof InvalidInputException invalid) {
             return Response.rejected(invalid);
+        }
+        if (cause instanceof Access.Forbidden forbidden) {
+            return Response.forbidden(forbidden.getMessage());
         }
         if (cause instanceof UnsupportedMediaType unsupported) {
             return Response.unsupportedMediaType(unsupported.getMessage());
@@ -246,7 +279,7 @@ final class Api {
      * A batch: every well-formed item executes with {@link Wallet#executeBatch} (each idempotent on
      * its own, the batch not atomic); a malformed item is answered 400 in its place and the rest go on.
      */
-    private Response batch(byte[] body) {
+    private Response batch(Principal principal, byte[] body) {
         JsonNode root = JsonBody.parse(body);
         if (!root.isArray()) {
             throw new InvalidInputException("body", root.getNodeType().name().toLowerCase(Locale.ROOT),
@@ -259,12 +292,18 @@ final class Api {
         ObjectNode[] answers = new ObjectNode[root.size()];
         List<MoneyCommand> commands = new ArrayList<>(root.size());
         int[] positions = new int[root.size()];
+        TransactionId[] shown = new TransactionId[root.size()];
         for (int i = 0; i < root.size(); i++) {
             try {
+                MoneyCommand asSent = transferOf(root.get(i));
+                MoneyCommand command = access.command(principal, asSent);
                 positions[commands.size()] = i;
-                commands.add(transferOf(root.get(i)));
+                shown[commands.size()] = asSent.transactionId();
+                commands.add(command);
             } catch (InvalidInputException e) {
                 answers[i] = Response.rejectedJson(e).put("code", 400);
+            } catch (Access.Forbidden e) {
+                answers[i] = Response.forbidden(e.getMessage()).body().put("code", 403);
             }
         }
         metrics.batch(root.size(), root.size() - commands.size());
@@ -272,7 +311,7 @@ final class Api {
         int succeeded = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             Outcome outcome = outcomes.get(i);
-            ObjectNode answer = Response.outcomeJson(outcome);
+            ObjectNode answer = Response.outcomeJson(outcome, shown[i]);
             answer.put("code", Response.httpStatus(outcome.status()));
             if (outcome.replay()) {
                 answer.put("replayed", true);
@@ -305,11 +344,24 @@ final class Api {
 
     // Accounts.
 
-    private CompletableFuture<Response> openAccount(byte[] body) {
-        Map<String, String> fields = JsonBody.strings(JsonBody.parse(body), List.of("account", "currency"));
+    private CompletableFuture<Response> openAccount(Principal principal, byte[] body) {
+        Map<String, String> fields = JsonBody.strings(JsonBody.parse(body), List.of("account", "currency"), List.of("owner"));
         AccountId account = AccountId.of("account", fields.get("account"));
         Currency currency = Currencies.parse("currency", fields.get("currency"));
-        return onBlocking(() -> opened(account, currency, wallet.openAccount(account, currency)));
+        String owner;
+        try {
+            owner = access.ownerOfNew(principal, fields.get("owner"));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("owner", fields.get("owner"), "is not a principal's name");
+        }
+        return onBlocking(() -> {
+            OpenResult result = wallet.openAccount(account, currency);
+            if (result != OpenResult.EXISTS_IN_OTHER_CURRENCY
+                    && !access.take(principal, account, owner, result == OpenResult.OPENED)) {
+                throw new Access.Forbidden("account " + account + " belongs to another principal");
+            }
+            return opened(account, currency, result);
+        });
     }
 
     private static Response opened(AccountId account, Currency currency, OpenResult result) {
@@ -379,6 +431,7 @@ final class Api {
             item.put("counterparty", entry.counterparty().value());
             item.put("amount", entry.amount().toPlainString());
             item.put("currency", entry.amount().currency().getCurrencyCode());
+            access.issuerOf(entry.transactionId()).ifPresent(issuer -> item.put("issued_by", issuer));
         }
         return Response.ok(json);
     }
@@ -388,8 +441,8 @@ final class Api {
      * with {@code state} {@code decided} (and the original answer's body and status code) or
      * {@code in_flight}; 404 with {@code state} {@code unknown}.
      */
-    private Response transaction(TransactionId id) {
-        Optional<TransactionLookup> lookup = wallet.lookup(id);
+    private Response transaction(Principal issuer, TransactionId id) {
+        Optional<TransactionLookup> lookup = wallet.lookup(access.scoped(issuer, id));
         ObjectNode json = JsonBody.MAPPER.createObjectNode();
         json.put("transaction_id", id.toString());
         if (lookup.isEmpty()) {
@@ -404,7 +457,7 @@ final class Api {
         }
         Status status = lookup.get().status().orElseThrow();
         json.put("state", "decided");
-        ObjectNode outcome = Response.outcomeJson(Outcome.of(id, status));
+        ObjectNode outcome = Response.outcomeJson(Outcome.of(id, status), id);
         outcome.put("code", Response.httpStatus(status));
         json.set("outcome", outcome);
         return Response.of(200, json, "decided");

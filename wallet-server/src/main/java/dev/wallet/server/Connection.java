@@ -59,7 +59,8 @@ final class Connection {
 
     /** What is kept of a request once Netty's buffer is released. */
     record FullHttpRequestParts(HttpMethod method, String uri, HttpVersion version, boolean keepAlive, String host,
-                                String contentType, byte[] body, DecoderResult decoderResult, long receivedNanos) {
+                                String contentType, String authorization, byte[] body, DecoderResult decoderResult,
+                                long receivedNanos) {
     }
 
     private final WalletHttpServer server;
@@ -73,6 +74,8 @@ final class Connection {
     private long firstByteNanos;
     /** Whether the request being answered counts against the server's bound on requests in flight. */
     private boolean admitted;
+    /** The principal whose per-client concurrency the request being answered counts against. */
+    private Principal limited;
 
     final Bytes bytes = new Bytes();
     final BodyLimit bodyLimit = new BodyLimit();
@@ -235,7 +238,8 @@ final class Connection {
         byte[] body = content == null ? new byte[0] : ByteBufUtil.getBytes(content);
         return new FullHttpRequestParts(request.method(), request.uri(), request.protocolVersion(),
                 HttpUtil.isKeepAlive(request), request.headers().get(HttpHeaderNames.HOST),
-                request.headers().get(HttpHeaderNames.CONTENT_TYPE), body, request.decoderResult(),
+                request.headers().get(HttpHeaderNames.CONTENT_TYPE), request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                body, request.decoderResult(),
                 state == State.READING ? firstByteNanos : System.nanoTime());
     }
 
@@ -280,6 +284,24 @@ final class Connection {
             write(Response.unavailable("the server holds its most connections"), call, true, call.receivedNanos(), endpoint);
             return;
         }
+        Principal principal = null;
+        if (server.authenticates(endpoint)) {
+            try {
+                principal = server.authenticator().authenticate(call.authorization());
+            } catch (Unauthenticated e) {
+                server.metrics().rejected("unauthenticated");
+                write(Response.unauthenticated(e.error, e.getMessage()), call, false, call.receivedNanos(), endpoint);
+                return;
+            }
+            long retryAfter = server.clientLimits().tryAcquire(principal.name());
+            if (retryAfter > 0) {
+                server.metrics().rejected("client_limit");
+                write(Response.tooManyRequests(principal.name() + " is over its limit", retryAfter), call, false,
+                        call.receivedNanos(), endpoint);
+                return;
+            }
+            limited = principal;
+        }
         if (endpoint.isWalletCall()) {
             if (!server.admit()) {
                 server.metrics().rejected("overload");
@@ -296,7 +318,7 @@ final class Connection {
             }
         }
         CompletableFuture<Response> answer = server.handle(endpoint, new Api.Call(call.method().name(), rawPath,
-                rawQuery.isEmpty() ? null : rawQuery, call.contentType(), call.body()));
+                rawQuery.isEmpty() ? null : rawQuery, call.contentType(), call.body()), principal);
         if (answer.isDone()) {
             answered(call, endpoint, answer.join());
         } else {
@@ -361,6 +383,10 @@ final class Connection {
             if (admitted) {
                 admitted = false;
                 server.release();
+            }
+            if (limited != null) {
+                server.clientLimits().release(limited.name());
+                limited = null;
             }
             if (closeAfter || !future.isSuccess()) {
                 future.channel().close();

@@ -38,15 +38,21 @@ final class JsonBody {
      * @throws InvalidInputException naming {@code body}, an unexpected member, or a missing or non-string field
      */
     static Map<String, String> strings(JsonNode root, List<String> fields) {
+        return strings(root, fields, List.of());
+    }
+
+    /** As {@link #strings(JsonNode, List)}, with members that may be left out (absent from the map then). */
+    static Map<String, String> strings(JsonNode root, List<String> fields, List<String> optional) {
         if (!root.isObject()) {
             throw new InvalidInputException("body", root.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
                     "must be a JSON object");
         }
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!fields.contains(name)) {
+            if (!fields.contains(name) && !optional.contains(name)) {
                 throw new InvalidInputException(name, root.get(name).toString(),
-                        "is not a field of this request; expected exactly " + fields);
+                        "is not a field of this request; expected exactly " + fields
+                        + (optional.isEmpty() ? "" : " and optionally " + optional));
             }
         }
         Map<String, String> values = new LinkedHashMap<>();
@@ -54,6 +60,16 @@ final class JsonBody {
             JsonNode value = root.get(field);
             if (value == null) {
                 throw new InvalidInputException(field, null, "is required");
+            }
+            if (!value.isTextual()) {
+                throw new InvalidInputException(field, value.toString(), "must be a JSON string");
+            }
+            values.put(field, value.textValue());
+        }
+        for (String field : optional) {
+            JsonNode value = root.get(field);
+            if (value == null) {
+                continue;
             }
             if (!value.isTextual()) {
                 throw new InvalidInputException(field, value.toString(), "must be a JSON string");

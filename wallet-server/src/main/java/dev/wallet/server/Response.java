@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wallet.api.InvalidInputException;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionId;
 import java.util.Locale;
 import java.util.Map;
 
@@ -39,21 +40,26 @@ record Response(int code, ObjectNode body, boolean replayed, Map<String, String>
 
     /** The answer to a money command; a replay gets the same answer as the first execution. */
     static Response of(Outcome outcome) {
-        ObjectNode json = outcomeJson(outcome);
+        return of(outcome, outcome.transactionId());
+    }
+
+    /** The answer to a money command, naming the id as the client sent it (the wallet may record a scoped one). */
+    static Response of(Outcome outcome, TransactionId shown) {
+        ObjectNode json = outcomeJson(outcome, shown);
         String kind = outcome.status().name().toLowerCase(Locale.ROOT);
         return new Response(httpStatus(outcome.status()), json, outcome.replay(), Map.of(), kind);
     }
 
     /** The body of a money command's answer, as the single endpoint sends it. */
-    static ObjectNode outcomeJson(Outcome outcome) {
+    static ObjectNode outcomeJson(Outcome outcome, TransactionId shown) {
         ObjectNode json = JsonBody.MAPPER.createObjectNode();
         if (outcome.status() == Status.SUCCESS) {
             json.put("status", "success");
-            json.put("transaction_id", outcome.transactionId().toString());
+            json.put("transaction_id", shown.toString());
             return json;
         }
         json.put("status", "failed");
-        json.put("transaction_id", outcome.transactionId().toString());
+        json.put("transaction_id", shown.toString());
         json.put("error", outcome.status().name().toLowerCase(Locale.ROOT));
         json.put("message", message(outcome.status()));
         return json;
@@ -112,6 +118,32 @@ record Response(int code, ObjectNode body, boolean replayed, Map<String, String>
         json.put("field", field);
         json.put("message", field + ": " + message);
         return new Response(code, json, false, Map.of(), "rejected");
+    }
+
+    static Response forbidden(String message) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", "rejected");
+        json.put("error", "forbidden");
+        json.put("message", message);
+        return new Response(403, json, false, Map.of(), "forbidden");
+    }
+
+    /** No valid credential: 401 with the challenge of RFC 6750, never repeating the credential. */
+    static Response unauthenticated(String error, String message) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", "rejected");
+        json.put("error", "unauthenticated");
+        json.put("message", message);
+        return new Response(401, json, false, Map.of("WWW-Authenticate", "Bearer realm=\"wallet\", error=\"" + error + "\""),
+                "unauthenticated");
+    }
+
+    static Response tooManyRequests(String message, long retryAfterSeconds) {
+        ObjectNode json = JsonBody.MAPPER.createObjectNode();
+        json.put("status", "unavailable");
+        json.put("error", "too_many_requests");
+        json.put("message", message + "; retry with the same transaction_id");
+        return new Response(429, json, false, Map.of("Retry-After", Long.toString(retryAfterSeconds)), "too_many_requests");
     }
 
     static Response unsupportedMediaType(String message) {

@@ -20,6 +20,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -29,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -93,12 +96,20 @@ public final class WalletHttpServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Api api;
     private final byte[] openApi;
+    private final Authenticator authenticator;
+    private final Registry registry;
+    private final ClientLimits clientLimits;
+    private final SslContext tls;
     private volatile boolean closing;
     private volatile boolean closed;
     private Channel listener;
 
-    private WalletHttpServer(Builder builder) {
+    private WalletHttpServer(Builder builder, Registry registry, SslContext tls) {
         this.wallet = builder.wallet;
+        this.authenticator = builder.authenticator;
+        this.registry = registry;
+        this.tls = tls;
+        this.clientLimits = new ClientLimits(builder.clientRate, builder.clientConcurrency);
         this.limits = new Limits(builder.requestsInFlightMax, builder.connectionsMax, builder.bodyBytesMax,
                 builder.batchBodyBytesMax, builder.requestLineBytesMax, builder.headerBytesMax,
                 builder.requestReadTimeout.toNanos(), builder.idleTimeout.toNanos(), builder.drainTimeout.toNanos());
@@ -110,7 +121,7 @@ public final class WalletHttpServer implements AutoCloseable {
         this.blocking = new ThreadPoolExecutor(builder.blockingThreads, builder.blockingThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new DefaultThreadFactory("wallet-http-call", true));
         this.metrics = new ServerMetrics(wallet, builder.strategyName, inFlight::get, connections::size);
-        this.api = new Api(wallet, blocking, metrics);
+        this.api = new Api(wallet, blocking, metrics, registry == null ? Access.open() : Access.secured(registry));
         this.openApi = resource("openapi.json");
     }
 
@@ -134,6 +145,8 @@ public final class WalletHttpServer implements AutoCloseable {
         public static final Duration DEFAULT_REQUEST_READ_TIMEOUT = Duration.ofSeconds(10);
         public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
         public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+        public static final int DEFAULT_CLIENT_RATE = 100_000;
+        public static final int DEFAULT_CLIENT_CONCURRENCY = 1_024;
 
         private final Wallet wallet;
         private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 8080);
@@ -149,6 +162,13 @@ public final class WalletHttpServer implements AutoCloseable {
         private Duration requestReadTimeout = DEFAULT_REQUEST_READ_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Authenticator authenticator;
+        private boolean withoutAuthentication;
+        private Path registryDirectory;
+        private Path tlsCertificate;
+        private Path tlsKey;
+        private int clientRate = DEFAULT_CLIENT_RATE;
+        private int clientConcurrency = DEFAULT_CLIENT_CONCURRENCY;
 
         private Builder(Wallet wallet) {
             this.wallet = Objects.requireNonNull(wallet, "wallet");
@@ -225,12 +245,85 @@ public final class WalletHttpServer implements AutoCloseable {
         }
 
         /**
+         * Requires a credential on every request but {@code /health} and {@code /openapi.json} and
+         * applies the rules of {@link Principal}. The owners of accounts and the principals' numbers
+         * are kept, durably, in {@code registryDirectory} (beside the wallet's data).
+         */
+        public Builder authentication(Authenticator authenticator, Path registryDirectory) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            this.registryDirectory = Objects.requireNonNull(registryDirectory, "registryDirectory");
+            return this;
+        }
+
+        /**
+         * Serves without authentication: anyone who reaches the port may do anything. Only on a
+         * loopback address (for tests and local tools); {@link #start()} refuses any other.
+         */
+        public Builder withoutAuthentication() {
+            this.withoutAuthentication = true;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with a certificate chain and a PKCS#8 private key, both PEM files. Without
+         * it the server speaks plain HTTP, which {@link #start()} allows on a loopback address only.
+         */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            this.tlsCertificate = Objects.requireNonNull(certificateChain, "certificateChain");
+            this.tlsKey = Objects.requireNonNull(privateKey, "privateKey");
+            return this;
+        }
+
+        /**
+         * Per principal: at most {@code requestsPerSecond} requests a second (a token bucket holding
+         * one second's worth) and {@code concurrent} requests under way; beyond, 429 with
+         * {@code Retry-After}. Defaults 100,000/s and 1,024.
+         */
+        public Builder clientLimits(int requestsPerSecond, int concurrent) {
+            this.clientRate = atLeast("requestsPerSecond", requestsPerSecond, 1);
+            this.clientConcurrency = atLeast("concurrent", concurrent, 1);
+            return this;
+        }
+
+        /**
          * Binds the address and starts serving.
          *
          * @throws IOException when the address cannot be bound
          */
         public WalletHttpServer start() throws IOException {
-            WalletHttpServer server = new WalletHttpServer(this);
+            boolean loopback = address.getAddress() != null && address.getAddress().isLoopbackAddress();
+            if (authenticator == null && !withoutAuthentication) {
+                throw new IllegalStateException("a server needs authentication(…), or withoutAuthentication() on a loopback address");
+            }
+            if (authenticator != null && withoutAuthentication) {
+                throw new IllegalStateException("authentication(…) and withoutAuthentication() contradict each other");
+            }
+            if (withoutAuthentication && !loopback) {
+                throw new IllegalStateException("a server without authentication listens on a loopback address only, not " + address);
+            }
+            if (tlsCertificate == null && !loopback) {
+                throw new IllegalStateException("plain HTTP is served on a loopback address only; give tls(…) for " + address);
+            }
+            SslContext tls = null;
+            if (tlsCertificate != null) {
+                try {
+                    tls = SslContextBuilder.forServer(tlsCertificate.toFile(), tlsKey.toFile())
+                            .protocols("TLSv1.3", "TLSv1.2").build();
+                } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+                    throw new IOException("cannot use the certificate " + tlsCertificate + " and key " + tlsKey + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            Registry registry = authenticator == null ? null : Registry.open(registryDirectory);
+            WalletHttpServer server;
+            try {
+                server = new WalletHttpServer(this, registry, tls);
+            } catch (RuntimeException e) {
+                if (registry != null) {
+                    registry.close();
+                }
+                throw e;
+            }
             try {
                 server.bind(address);
             } catch (IOException | RuntimeException e) {
@@ -272,6 +365,9 @@ public final class WalletHttpServer implements AutoCloseable {
                         Connection connection = new Connection(WalletHttpServer.this,
                                 connections.size() >= limits.connectionsMax());
                         connections.add(channel);
+                        if (tls != null) {
+                            channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline().addLast("bytes", connection.bytes)
                                 .addLast("codec", new HttpServerCodec(decoding))
                                 .addLast("body-limit", connection.bodyLimit)
@@ -298,7 +394,7 @@ public final class WalletHttpServer implements AutoCloseable {
     public URI uri() {
         InetSocketAddress address = address();
         try {
-            return new URI("http", null, address.getHostString(), address.getPort(), null, null, null);
+            return new URI(tls == null ? "http" : "https", null, address.getHostString(), address.getPort(), null, null, null);
         } catch (URISyntaxException e) {
             throw new IllegalStateException("no URI for " + address, e);
         }
@@ -312,6 +408,19 @@ public final class WalletHttpServer implements AutoCloseable {
 
     ServerMetrics metrics() {
         return metrics;
+    }
+
+    Authenticator authenticator() {
+        return authenticator;
+    }
+
+    ClientLimits clientLimits() {
+        return clientLimits;
+    }
+
+    /** Whether a request to {@code endpoint} needs a credential: all but health and the API document, when secured. */
+    boolean authenticates(Api.Endpoint endpoint) {
+        return authenticator != null && endpoint != Api.Endpoint.HEALTH && endpoint != Api.Endpoint.OPENAPI;
     }
 
     boolean isClosing() {
@@ -336,7 +445,7 @@ public final class WalletHttpServer implements AutoCloseable {
     }
 
     /** Answers a request that passed the HTTP checks; never completes exceptionally. */
-    CompletableFuture<Response> handle(Api.Endpoint endpoint, Api.Call call) {
+    CompletableFuture<Response> handle(Api.Endpoint endpoint, Api.Call call, Principal principal) {
         boolean get = call.method().equals("GET") || call.method().equals("HEAD");
         switch (endpoint) {
             case HEALTH -> {
@@ -350,6 +459,9 @@ public final class WalletHttpServer implements AutoCloseable {
                 };
             }
             case METRICS -> {
+                if (principal != null && !principal.is(Principal.Role.OPERATOR) && !principal.is(Principal.Role.AUDITOR)) {
+                    return CompletableFuture.completedFuture(Response.forbidden("metrics are for operators and auditors"));
+                }
                 return CompletableFuture.completedFuture(get ? Response.raw("text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(StandardCharsets.UTF_8)) : Response.methodNotAllowed("GET"));
             }
@@ -358,7 +470,7 @@ public final class WalletHttpServer implements AutoCloseable {
                         : Response.methodNotAllowed("GET"));
             }
             default -> {
-                return api.handle(endpoint, call);
+                return api.handle(endpoint, call, principal);
             }
         }
     }
@@ -418,6 +530,9 @@ public final class WalletHttpServer implements AutoCloseable {
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         metrics.close();
+        if (registry != null) {
+            registry.close();
+        }
     }
 
     private static byte[] resource(String name) {

@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
  * only then the wallet closed (journal forced, pools and databases closed).
  *
  * <pre>
- * java -jar wallet-server/target/wallet-server.jar --port 8080
+ * java -jar wallet-server/target/wallet-server.jar --dev --port 8080
  * </pre>
  *
  * Options: {@code --strategy NAME} (default {@code event-sourcing}), {@code --data DIR} (default
@@ -27,12 +27,18 @@ import java.util.concurrent.CountDownLatch;
  * {@code 127.0.0.1}), {@code --port} (default 8080; 0 lets the operating system choose),
  * {@code --threads} (threads for blocking wallet calls, default 16), {@code --io-threads} (default:
  * one per core), {@code --requests-in-flight-max}, {@code --connections-max},
- * {@code --request-read-timeout-ms}, {@code --idle-timeout-ms}, {@code --drain-timeout-ms}.
+ * {@code --request-read-timeout-ms}, {@code --idle-timeout-ms}, {@code --drain-timeout-ms}; security:
+ * {@code --tls-cert PEM --tls-key PEM}, {@code --api-keys FILE}, {@code --jwks FILE --jwt-issuer ISS
+ * --jwt-audience AUD}, {@code --client-rate N --client-concurrency N}, or {@code --dev} (loopback,
+ * plain HTTP, a generated token printed at start).
  */
 public final class WalletServer {
 
     private static final List<String> OPTIONS = List.of("strategy", "data", "host", "port", "threads", "io-threads",
-            "requests-in-flight-max", "connections-max", "request-read-timeout-ms", "idle-timeout-ms", "drain-timeout-ms");
+            "requests-in-flight-max", "connections-max", "request-read-timeout-ms", "idle-timeout-ms", "drain-timeout-ms",
+            "tls-cert", "tls-key", "api-keys", "jwks", "jwt-issuer", "jwt-audience", "client-rate", "client-concurrency");
+    /** Options without a value. */
+    private static final List<String> SWITCHES = List.of("dev");
 
     private WalletServer() {
     }
@@ -66,6 +72,7 @@ public final class WalletServer {
                 if (options.containsKey("drain-timeout-ms")) {
                     builder.drainTimeout(Duration.ofMillis(number(options, "drain-timeout-ms", 0)));
                 }
+                security(options, builder, data);
                 running = builder.start();
             } catch (Exception | Error e) {
                 wallet.close();
@@ -95,7 +102,50 @@ public final class WalletServer {
         stopped.await();
     }
 
-    /** {@code --name value} or {@code --name=value}, each name one of {@link #OPTIONS}. */
+    /**
+     * TLS, credentials and per-client limits from the flags. {@code --dev}: plain HTTP on a loopback
+     * address and a generated API key (operator and auditor) printed once, for the demo, the
+     * comparison and the benchmarks. Otherwise {@code --api-keys} and/or {@code --jwks} (with
+     * {@code --jwt-issuer} and {@code --jwt-audience}) are required, and TLS unless on loopback.
+     */
+    private static void security(Map<String, String> options, WalletHttpServer.Builder builder, Path data)
+            throws java.io.IOException {
+        if (options.containsKey("tls-cert") != options.containsKey("tls-key")) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (options.containsKey("tls-cert")) {
+            builder.tls(Path.of(options.get("tls-cert")), Path.of(options.get("tls-key")));
+        }
+        Authenticator.Builder credentials = Authenticator.builder();
+        boolean any = false;
+        if (options.containsKey("api-keys")) {
+            credentials.apiKeys(Path.of(options.get("api-keys")));
+            any = true;
+        }
+        if (options.containsKey("jwks")) {
+            if (!options.containsKey("jwt-issuer") || !options.containsKey("jwt-audience")) {
+                throw new IllegalArgumentException("--jwks needs --jwt-issuer and --jwt-audience");
+            }
+            credentials.jwts(Path.of(options.get("jwks")), options.get("jwt-issuer"), options.get("jwt-audience"));
+            any = true;
+        }
+        if (options.containsKey("dev")) {
+            String key = Authenticator.newApiKey();
+            credentials.apiKey(key, new Principal("dev", java.util.EnumSet.allOf(Principal.Role.class)));
+            any = true;
+            System.out.println("Development mode: plain HTTP on loopback only. Token (principal dev, operator and auditor):");
+            System.out.println("Authorization: Bearer " + key);
+        }
+        if (!any) {
+            throw new IllegalArgumentException("no credentials: give --api-keys FILE and/or --jwks FILE --jwt-issuer ISS "
+                    + "--jwt-audience AUD, or --dev for a loopback development server with a generated token");
+        }
+        builder.authentication(credentials.build(), data.resolve("server"));
+        builder.clientLimits(number(options, "client-rate", WalletHttpServer.Builder.DEFAULT_CLIENT_RATE),
+                number(options, "client-concurrency", WalletHttpServer.Builder.DEFAULT_CLIENT_CONCURRENCY));
+    }
+
+    /** {@code --name value} or {@code --name=value}, each name one of {@link #OPTIONS}, or a switch of {@link #SWITCHES}. */
     static Map<String, String> options(String[] argv) {
         Map<String, String> values = new HashMap<>();
         for (int i = 0; i < argv.length; i++) {
@@ -103,6 +153,10 @@ public final class WalletServer {
                 throw new IllegalArgumentException("expected an option like --name value, got: " + argv[i]);
             }
             String name = argv[i].substring(2);
+            if (SWITCHES.contains(name)) {
+                values.put(name, "true");
+                continue;
+            }
             String value;
             int equals = name.indexOf('=');
             if (equals >= 0) {

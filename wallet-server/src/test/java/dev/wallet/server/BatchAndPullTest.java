@@ -123,7 +123,7 @@ class BatchAndPullTest {
                      return id.equals(held) ? java.util.Optional.of(dev.wallet.api.TransactionLookup.inFlight(id))
                              : super.lookup(id);
                  }
-             }).address(new java.net.InetSocketAddress("127.0.0.1", 0)).start()) {
+             }).address(new java.net.InetSocketAddress("127.0.0.1", 0)).withoutAuthentication().start()) {
             Reply reply = new WalletHttpServerTest.Api(server.uri()).get("transactions/" + held).expect(200);
             assertEquals("in_flight", reply.text("state"));
             assertFalse(reply.json().has("outcome"));

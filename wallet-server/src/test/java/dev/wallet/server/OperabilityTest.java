@@ -61,7 +61,7 @@ class OperabilityTest {
     @Test
     void metrics_countRequestsOutcomesAndTheWalletsOwnFigures_inPrometheusFormat(@TempDir Path directory) throws Exception {
         try (Deployment deployment = WalletStrategies.named("event-sourcing").deploy(directory); Wallet wallet = deployment.open();
-             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()
                      .strategyName("event-sourcing").start()) {
             URI base = server.uri();
             WalletHttpServerTest.Api api = new WalletHttpServerTest.Api(base);
@@ -98,7 +98,7 @@ class OperabilityTest {
     void health_isUpWhileTheWalletCanTakeCommands_andSaysWhyNotOtherwise(@TempDir Path directory) throws Exception {
         try (Deployment deployment = WalletStrategies.named("event-sourcing").deploy(directory)) {
             Wallet wallet = deployment.open();
-            try (WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+            try (WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()
                     .start()) {
                 URI base = server.uri();
                 HttpResponse<String> up = send(base, "GET", "/health", null);
@@ -122,7 +122,7 @@ class OperabilityTest {
     @ValueSource(strings = {"event-sourcing", "memory"})
     void everyAnswer_matchesTheOpenApiDocument(String strategy, @TempDir Path directory) throws Exception {
         try (Deployment deployment = WalletStrategies.named(strategy).deploy(directory); Wallet wallet = deployment.open();
-             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()
                      .requestReadTimeout(Duration.ofMillis(300)).start()) {
             URI base = server.uri();
             String document = send(base, "GET", "/openapi.json", null).body();

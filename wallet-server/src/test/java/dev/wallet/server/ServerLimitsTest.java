@@ -54,7 +54,7 @@ class ServerLimitsTest {
     }
 
     private WalletHttpServer serve(Wallet served, UnaryOperator<WalletHttpServer.Builder> options) throws Exception {
-        return options.apply(WalletHttpServer.builder(served).address(new InetSocketAddress("127.0.0.1", 0))).start();
+        return options.apply(WalletHttpServer.builder(served).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()).start();
     }
 
     @org.junit.jupiter.api.AfterEach

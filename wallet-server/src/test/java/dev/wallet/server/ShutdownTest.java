@@ -66,7 +66,7 @@ class ShutdownTest {
             wallet.openAccount(AccountId.of("bob"), USD);
             wallet.deposit(new Deposit(TransactionId.random(), AccountId.of("alice"), Money.parseAmount("100.00", USD)));
             HeldWallet held = HeldWallet.around(wallet);
-            WalletHttpServer server = WalletHttpServer.builder(held).address(new InetSocketAddress("127.0.0.1", 0))
+            WalletHttpServer server = WalletHttpServer.builder(held).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()
                     .blockingThreads(4).start();
             try (Raw keptAlive = new Raw(server.address())) {
                 keptAlive.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -123,7 +123,7 @@ class ShutdownTest {
             throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                WalletServer.class.getName(), "--strategy", strategy, "--data", directory.toString(), "--port", "0")
+                WalletServer.class.getName(), "--dev", "--strategy", strategy, "--data", directory.toString(), "--port", "0")
                 .redirectErrorStream(true).start();
         ExecutorService clients = Executors.newFixedThreadPool(8);
         Map<String, Integer> answers = new ConcurrentHashMap<>();
@@ -131,18 +131,23 @@ class ShutdownTest {
         try {
             BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             URI base = null;
+            String token = null;
             Pattern listening = Pattern.compile("Listening on (http://[^/]+)/");
             for (String line; base == null && (line = output.readLine()) != null; ) {
                 Matcher matcher = listening.matcher(line);
                 if (matcher.find()) {
                     base = URI.create(matcher.group(1));
                 }
+                if (line.startsWith("Authorization: Bearer ")) {
+                    token = line.substring("Authorization: Bearer ".length());
+                }
             }
+            String bearer = "Bearer " + token;
             assertTrue(base != null, "the server printed its address");
             Thread drain = new Thread(() -> output.lines().forEach(line -> { }));
             drain.setDaemon(true);
             drain.start();
-            Api api = new Api(base);
+            Api api = new Api(base, token);
             api.open("alice", "USD").expect(201);
             api.open("bob", "USD").expect(201);
             api.deposit("alice", "10000.00", "USD").expect(200);
@@ -154,6 +159,7 @@ class ShutdownTest {
                     while (true) {
                         String id = TransactionId.random().toString();
                         HttpRequest request = HttpRequest.newBuilder(transfers).header("Content-Type", "application/json")
+                                .header("Authorization", bearer)
                                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(
                                         WalletHttpServerTest.transferJson("alice", "bob", "0.01", "USD", id))).build();
                         HttpResponse<String> response;
@@ -186,11 +192,14 @@ class ShutdownTest {
             clients.shutdownNow();
         }
         assertEquals(List.of(), unexpected, "every answer is an outcome or a refusal during shutdown");
-        try (Deployment deployment = WalletStrategies.named(strategy).deploy(directory); Wallet wallet = deployment.open()) {
+        try (Deployment deployment = WalletStrategies.named(strategy).deploy(directory); Wallet wallet = deployment.open();
+             Registry registry = Registry.open(directory.resolve("server"))) {
             for (Map.Entry<String, Integer> answer : answers.entrySet()) {
-                Optional<TransactionLookup> lookup = wallet.lookup(TransactionId.parse("id", answer.getKey()));
+                // The wallet recorded each id scoped to the principal that sent it.
+                TransactionId recorded = registry.scoped("dev", TransactionId.parse("id", answer.getKey()));
+                Optional<TransactionLookup> lookup = wallet.lookup(recorded);
                 if (answer.getValue() == 200) {
-                    assertEquals(Optional.of(TransactionLookup.decided(TransactionId.parse("id", answer.getKey()), Status.SUCCESS)),
+                    assertEquals(Optional.of(TransactionLookup.decided(recorded, Status.SUCCESS)),
                             lookup, "an acknowledged transfer is durable");
                 } else {
                     assertEquals(Optional.empty(), lookup, "a request refused during shutdown changed nothing");

@@ -36,14 +36,14 @@ public final class VertxComparison {
         Wallet wallet = deployment.open();
         ExecutorService blocking = Executors.newFixedThreadPool(16);
         ServerMetrics metrics = new ServerMetrics(wallet, "event-sourcing", () -> 0, () -> 0);
-        Api api = new Api(wallet, blocking, metrics);
+        Api api = new Api(wallet, blocking, metrics, Access.open());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()));
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setPort(port)
                 .setHost("127.0.0.1"));
         server.requestHandler(request -> request.body().onSuccess(body -> {
             String path = request.path();
             api.handle(Api.endpointOf(request.method().name(), path), new Api.Call(request.method().name(), path,
-                            request.query(), request.getHeader("Content-Type"), body.getBytes()))
+                            request.query(), request.getHeader("Content-Type"), body.getBytes()), null)
                     .whenComplete((response, error) -> request.response().setStatusCode(response.code())
                             .putHeader("Content-Type", response.contentType())
                             .end(Buffer.buffer(response.bytes())));

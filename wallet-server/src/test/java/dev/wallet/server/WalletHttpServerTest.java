@@ -44,7 +44,7 @@ class WalletHttpServerTest {
     /** A running server on a fresh deployment, closed (server, wallet, deployment) at the end. */
     static void withServer(WalletStrategy strategy, Path directory, Consumer<Api> body) throws Exception {
         try (Deployment deployment = strategy.deploy(directory); Wallet wallet = deployment.open();
-             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0)).withoutAuthentication()
                      .blockingThreads(4).start()) {
             body.accept(new Api(server.uri()));
         }
@@ -68,7 +68,16 @@ class WalletHttpServerTest {
         }
     }
 
-    record Api(URI base) {
+    /** A client of the API; {@code token}, when not null, is sent as a bearer credential; {@code client} may use TLS. */
+    record Api(URI base, String token, HttpClient client) {
+
+        Api(URI base) {
+            this(base, null, CLIENT);
+        }
+
+        Api(URI base, String token) {
+            this(base, token, CLIENT);
+        }
 
         Reply post(String path, String json) {
             return send(HttpRequest.newBuilder(base.resolve("/v1/wallet/" + path)).header("Content-Type", "application/json")
@@ -80,8 +89,11 @@ class WalletHttpServerTest {
         }
 
         Reply send(HttpRequest.Builder request) {
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
             try {
-                HttpResponse<byte[]> response = CLIENT.send(request.timeout(REQUEST_TIMEOUT).build(),
+                HttpResponse<byte[]> response = client.send(request.timeout(REQUEST_TIMEOUT).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(Optional.of("application/json; charset=utf-8"), response.headers().firstValue("Content-Type"));
                 JsonNode json = JsonBody.MAPPER.readTree(response.body());
