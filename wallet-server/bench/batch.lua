@@ -1,5 +1,5 @@
 -- A batch of <size> transfers per request, fresh ids, between random accounts a0..a(N-1).
--- wrk -s batch.lua <url> -- <accounts> <run> <size>
+-- wrk -s batch.lua <url> -- <accounts> <run> <size> [token]
 local counter = 0
 local thread_id = 0
 local accounts = 1000
@@ -20,6 +20,9 @@ function init(args)
   wrk.method = "POST"
   wrk.path = "/v1/wallet/balance_transfers"
   wrk.headers["Content-Type"] = "application/json"
+  if args[4] ~= nil and args[4] ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. args[4]
+  end
 end
 
 function request()

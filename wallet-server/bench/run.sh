@@ -5,8 +5,10 @@
 #
 # For each strategy: a fresh data directory, 1,000 accounts funded through the API, a warm-up of
 # the same length, then single transfers (fresh ids, random pairs) at 16, 64 and 256 connections
-# and the batch endpoint at 1,000 and 8,000 transfers per request (event-sourcing); single
-# transfers at 64 connections for memory and 2pc. Prints one table row per run.
+# and the batch endpoint at 1,000 and 8,000 transfers per request (event-sourcing); the same over
+# TLS at 64 connections and 1,000 per batch; single transfers at 64 connections for memory and
+# 2pc. Every request carries a bearer token (--dev's generated key, or an API key over TLS).
+# Prints one table row per run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -29,16 +31,31 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start() { # strategy
-  java -jar "$jar" --strategy "$1" --data "$work/$1" --port 0 > "$work/$1.log" 2>&1 &
+token=""
+start() { # strategy [tls]
+  local log="$work/$1${2:+-tls}.log"
+  if [ -n "${2:-}" ]; then
+    # An API key over TLS, with the test certificate for 127.0.0.1.
+    token=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+    printf '%s bench operator,auditor\n' "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" > "$work/keys.txt"
+    java -jar "$jar" --strategy "$1" --data "$work/$1-tls" --port 0 --api-keys "$work/keys.txt" \
+      --tls-cert "$root/wallet-server/src/test/resources/tls/cert.pem" \
+      --tls-key "$root/wallet-server/src/test/resources/tls/key.pem" > "$log" 2>&1 &
+  else
+    java -jar "$jar" --dev --strategy "$1" --data "$work/$1" --port 0 > "$log" 2>&1 &
+  fi
   server=$!
+  base=""
   for _ in $(seq 1 300); do
-    base=$(grep -o 'Listening on http://[^/]*' "$work/$1.log" 2>/dev/null | sed 's/Listening on //' || true)
+    base=$(grep -o 'Listening on https\?://[^/]*' "$log" 2>/dev/null | sed 's/Listening on //' || true)
     [ -n "$base" ] && break
     sleep 0.1
   done
-  [ -n "$base" ] || { cat "$work/$1.log"; exit 1; }
-  "$here/seed.sh" "$base" 1000
+  [ -n "$base" ] || { cat "$log"; exit 1; }
+  if [ -z "${2:-}" ]; then
+    token=$(sed -n 's/^Authorization: Bearer //p' "$log")
+  fi
+  "$here/seed.sh" "$base" 1000 "$token" "${2:+$root/wallet-server/src/test/resources/tls/cert.pem}"
 }
 
 stop() {
@@ -50,7 +67,7 @@ row() { # strategy endpoint connections per-request script-args...
   local strategy=$1 endpoint=$2 connections=$3 per=$4; shift 4
   run=$((run + 1))
   local out
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$@" "$base" -- 1000 "$run" "$per" 2>&1)
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$@" "$base" -- 1000 "$run" "$per" "$token" 2>&1)
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -66,18 +83,24 @@ printf '| %-14s | %-17s | %5s | %5s | %10s | %12s | %8s | %8s | %s\n' strategy e
 printf '|%s|\n' "----------------|-------------------|-------|-------|------------|--------------|----------|----------|---------"
 
 start event-sourcing
-wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 >/dev/null
+wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
 for connections in 16 64 256; do
   row event-sourcing balance_transfer "$connections" 1 "$here/transfer.lua"
 done
-wrk -t2 -c8 -d"${seconds}s" -s "$here/batch.lua" "$base" -- 1000 $((run += 1)) 1000 >/dev/null
+wrk -t2 -c8 -d"${seconds}s" -s "$here/batch.lua" "$base" -- 1000 $((run += 1)) 1000 "$token" >/dev/null
 row event-sourcing balance_transfers 8 1000 "$here/batch.lua"
 row event-sourcing balance_transfers 4 8000 "$here/batch.lua"
 stop
 
+start event-sourcing tls
+wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
+row "es + TLS" balance_transfer 64 1 "$here/transfer.lua"
+row "es + TLS" balance_transfers 8 1000 "$here/batch.lua"
+stop
+
 for strategy in memory 2pc; do
   start "$strategy"
-  wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 >/dev/null
+  wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
   row "$strategy" balance_transfer 64 1 "$here/transfer.lua"
   stop
 done

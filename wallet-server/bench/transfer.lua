@@ -1,5 +1,5 @@
 -- One transfer per request, a fresh transaction id each time, between random accounts a0..a(N-1).
--- wrk -s transfer.lua <url> -- <accounts>
+-- wrk -s transfer.lua <url> -- <accounts> <run> 1 [token]
 local counter = 0
 local thread_id = 0
 local accounts = 1000
@@ -18,6 +18,9 @@ function init(args)
   wrk.method = "POST"
   wrk.path = "/v1/wallet/balance_transfer"
   wrk.headers["Content-Type"] = "application/json"
+  if args[4] ~= nil and args[4] ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. args[4]
+  end
 end
 
 function transfer()

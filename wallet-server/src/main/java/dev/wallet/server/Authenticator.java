@@ -180,12 +180,16 @@ public final class Authenticator {
 
     /** The lower-case hex SHA-256 of a key, as the key file holds it. */
     public static String sha256(String key) {
+        return HexFormat.of().formatHex(SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
-    }
+    });
 
     /** A new random API key: 32 bytes from a strong source, URL-safe Base64. */
     public static String newApiKey() {

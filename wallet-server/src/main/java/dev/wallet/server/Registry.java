@@ -13,11 +13,12 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,13 +40,21 @@ final class Registry implements AutoCloseable {
     static final String FILE = "server-registry.log";
 
     private final FileChannel file;
-    private final Map<String, Integer> numbers = new HashMap<>();
-    private final List<String> names = new ArrayList<>();
-    private final Map<AccountId, String> owners = new HashMap<>();
+    /** Read without the lock on every request; written under it, after the record is durable. */
+    private final Map<String, Integer> numbers = new ConcurrentHashMap<>();
+    private final List<String> names = new CopyOnWriteArrayList<>();
+    private final Map<AccountId, String> owners = new ConcurrentHashMap<>();
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    });
 
     private Registry(FileChannel file) {
         this.file = file;
-        names.add(null); // number 0: ids not issued through the secured server
+        names.add(""); // number 0: ids not issued through the secured server
     }
 
     /** Opens (or creates) the registry of {@code directory}. */
@@ -129,7 +138,12 @@ final class Registry implements AutoCloseable {
     }
 
     /** The principal's number, assigned (durably) on first sight. */
-    synchronized int numberOf(String principal) {
+    int numberOf(String principal) {
+        Integer number = numbers.get(principal);
+        return number != null ? number : assign(principal);
+    }
+
+    private synchronized int assign(String principal) {
         Integer number = numbers.get(principal);
         if (number != null) {
             return number;
@@ -142,7 +156,7 @@ final class Registry implements AutoCloseable {
     }
 
     /** The owner of an account opened through the secured server. */
-    synchronized Optional<String> ownerOf(AccountId account) {
+    Optional<String> ownerOf(AccountId account) {
         return Optional.ofNullable(owners.get(account));
     }
 
@@ -164,16 +178,10 @@ final class Registry implements AutoCloseable {
      */
     TransactionId scoped(String principal, TransactionId clientId) {
         int number = numberOf(principal);
-        byte[] digest;
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ByteBuffer.allocate(20).putInt(number).putLong(clientId.value().getMostSignificantBits())
-                    .putLong(clientId.value().getLeastSignificantBits()).array());
-            digest = sha.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-        ByteBuffer hash = ByteBuffer.wrap(digest);
+        MessageDigest sha = SHA_256.get();
+        sha.update(ByteBuffer.allocate(20).putInt(number).putLong(clientId.value().getMostSignificantBits())
+                .putLong(clientId.value().getLeastSignificantBits()).array());
+        ByteBuffer hash = ByteBuffer.wrap(sha.digest());
         long high = hash.getLong();
         long low = hash.getLong();
         long msb = ((long) number << 32) | (high & 0xFFFF_0FFFL) | 0x0000_8000L;
@@ -182,7 +190,7 @@ final class Registry implements AutoCloseable {
     }
 
     /** The principal who issued a recorded id, when it was scoped by this registry. */
-    synchronized Optional<String> issuerOf(TransactionId id) {
+    Optional<String> issuerOf(TransactionId id) {
         UUID uuid = id.value();
         if (uuid.version() != 8 || uuid.variant() != 2) {
             return Optional.empty();

@@ -28,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code --threads} (threads for blocking wallet calls, default 16), {@code --io-threads} (default:
  * one per core), {@code --requests-in-flight-max}, {@code --connections-max},
  * {@code --request-read-timeout-ms}, {@code --idle-timeout-ms}, {@code --drain-timeout-ms}; security:
- * {@code --tls-cert PEM --tls-key PEM}, {@code --api-keys FILE}, {@code --jwks FILE --jwt-issuer ISS
+ * {@code --tls-cert PEM --tls-key PEM} (or {@code --plain-http}, loopback only), {@code --api-keys FILE}, {@code --jwks FILE --jwt-issuer ISS
  * --jwt-audience AUD}, {@code --client-rate N --client-concurrency N}, or {@code --dev} (loopback,
  * plain HTTP, a generated token printed at start).
  */
@@ -38,7 +38,7 @@ public final class WalletServer {
             "requests-in-flight-max", "connections-max", "request-read-timeout-ms", "idle-timeout-ms", "drain-timeout-ms",
             "tls-cert", "tls-key", "api-keys", "jwks", "jwt-issuer", "jwt-audience", "client-rate", "client-concurrency");
     /** Options without a value. */
-    private static final List<String> SWITCHES = List.of("dev");
+    private static final List<String> SWITCHES = List.of("dev", "plain-http");
 
     private WalletServer() {
     }
@@ -115,6 +115,9 @@ public final class WalletServer {
         }
         if (options.containsKey("tls-cert")) {
             builder.tls(Path.of(options.get("tls-cert")), Path.of(options.get("tls-key")));
+        } else if (!options.containsKey("dev") && !options.containsKey("plain-http")) {
+            throw new IllegalArgumentException("no TLS: give --tls-cert FILE --tls-key FILE, or ask for plain HTTP "
+                    + "with --plain-http (on a loopback address only)");
         }
         Authenticator.Builder credentials = Authenticator.builder();
         boolean any = false;
