@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OperabilityTest {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private static final String DOCUMENT = "https://wallet.test/openapi.json";
+    static final String DOCUMENT = "https://wallet.test/openapi.json";
 
     private static HttpResponse<String> send(URI base, String method, String path, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
@@ -193,7 +193,7 @@ class OperabilityTest {
         }
     }
 
-    private static void check(SchemaRegistry registry, JsonNode paths, String method, String path, int code, String body,
+    static void check(SchemaRegistry registry, JsonNode paths, String method, String path, int code, String body,
                               Set<String> covered, List<String> failures) throws IOException {
         String where = method + " " + path + " " + code;
         JsonNode responses = paths.path(path).path(method.toLowerCase(java.util.Locale.ROOT)).path("responses");

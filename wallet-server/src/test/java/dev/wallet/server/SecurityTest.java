@@ -232,6 +232,40 @@ class SecurityTest {
     }
 
     @Test
+    void refusals_matchTheOpenApiDocument() throws Exception {
+        aliceAndBob();
+        String document = tls.send(HttpRequest.newBuilder(server.uri().resolve("/openapi.json")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        com.fasterxml.jackson.databind.JsonNode paths = JsonBody.MAPPER.readTree(document).get("paths");
+        com.networknt.schema.SchemaRegistry registry = com.networknt.schema.SchemaRegistry.withDefaultDialect(
+                com.networknt.schema.SpecificationVersion.DRAFT_2020_12,
+                builder -> builder.schemas(Map.of(OperabilityTest.DOCUMENT, document)));
+        List<String> failures = new ArrayList<>();
+        java.util.Set<String> covered = new java.util.TreeSet<>();
+        Reply unauthenticated = new Api(server.uri(), null, tls).transfer("alice-1", "bob-1", "1.00", "USD",
+                TransactionId.random().toString());
+        OperabilityTest.check(registry, paths, "POST", "/v1/wallet/balance_transfer", unauthenticated.code(),
+                unauthenticated.json().toString(), covered, failures);
+        Reply forbidden = as("bob").transfer("alice-1", "bob-1", "1.00", "USD", TransactionId.random().toString());
+        OperabilityTest.check(registry, paths, "POST", "/v1/wallet/balance_transfer", forbidden.code(),
+                forbidden.json().toString(), covered, failures);
+        Reply batch = as("bob").post("balance_transfers", "[" + transferJson("alice-1", "bob-1", "1.00", "USD",
+                TransactionId.random().toString()) + "]");
+        OperabilityTest.check(registry, paths, "POST", "/v1/wallet/balance_transfers", batch.code(),
+                batch.json().toString(), covered, failures);
+        Reply unreadable = as("bob").get("accounts/alice-1/balance");
+        OperabilityTest.check(registry, paths, "GET", "/v1/wallet/accounts/{account}/balance", unreadable.code(),
+                unreadable.json().toString(), covered, failures);
+        Reply history = as("alice").get("accounts/alice-1/history");
+        OperabilityTest.check(registry, paths, "GET", "/v1/wallet/accounts/{account}/history", history.code(),
+                history.json().toString(), covered, failures);
+        assertEquals(List.of(), failures);
+        assertEquals(java.util.Set.of("POST /v1/wallet/balance_transfer 401", "POST /v1/wallet/balance_transfer 403",
+                "POST /v1/wallet/balance_transfers 200", "GET /v1/wallet/accounts/{account}/balance 403",
+                "GET /v1/wallet/accounts/{account}/history 200"), covered);
+    }
+
+    @Test
     void aValidJwt_isAPrincipal_withTheRolesItsTokenGives() throws Exception {
         Instant now = Instant.now();
         Api carol = withToken(jwt("carol", List.of(), AUDIENCE, ISSUER, now.minusSeconds(60), now.plusSeconds(3600), signing));
