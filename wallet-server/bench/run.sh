@@ -83,24 +83,24 @@ printf '| %-14s | %-17s | %5s | %5s | %10s | %12s | %8s | %8s | %s\n' strategy e
 printf '|%s|\n' "----------------|-------------------|-------|-------|------------|--------------|----------|----------|---------"
 
 start event-sourcing
-wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
+wrk -t2 -c64 -d"${seconds}s" -s "$here/transfers.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
 for connections in 16 64 256; do
-  row event-sourcing balance_transfer "$connections" 1 "$here/transfer.lua"
+  row event-sourcing balance_transfer "$connections" 1 "$here/transfers.lua"
 done
-wrk -t2 -c8 -d"${seconds}s" -s "$here/batch.lua" "$base" -- 1000 $((run += 1)) 1000 "$token" >/dev/null
-row event-sourcing balance_transfers 8 1000 "$here/batch.lua"
-row event-sourcing balance_transfers 4 8000 "$here/batch.lua"
+wrk -t2 -c8 -d"${seconds}s" -s "$here/transfers.lua" "$base" -- 1000 $((run += 1)) 1000 "$token" >/dev/null
+row event-sourcing balance_transfers 8 1000 "$here/transfers.lua"
+row event-sourcing balance_transfers 4 8000 "$here/transfers.lua"
 stop
 
 start event-sourcing tls
-wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
-row "es + TLS" balance_transfer 64 1 "$here/transfer.lua"
-row "es + TLS" balance_transfers 8 1000 "$here/batch.lua"
+wrk -t2 -c64 -d"${seconds}s" -s "$here/transfers.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
+row "es + TLS" balance_transfer 64 1 "$here/transfers.lua"
+row "es + TLS" balance_transfers 8 1000 "$here/transfers.lua"
 stop
 
 for strategy in memory 2pc; do
   start "$strategy"
-  wrk -t2 -c64 -d"${seconds}s" -s "$here/transfer.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
-  row "$strategy" balance_transfer 64 1 "$here/transfer.lua"
+  wrk -t2 -c64 -d"${seconds}s" -s "$here/transfers.lua" "$base" -- 1000 $((run += 1)) 1 "$token" >/dev/null
+  row "$strategy" balance_transfer 64 1 "$here/transfers.lua"
   stop
 done

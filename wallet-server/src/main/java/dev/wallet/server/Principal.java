@@ -18,12 +18,12 @@ public record Principal(String name, Set<Role> roles) {
         AUDITOR
     }
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@:|-]{1,128}");
 
     public Principal {
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("a principal's name is 1 to 128 of A-Z a-z 0-9 . _ @ : -");
+            throw new IllegalArgumentException("a principal's name is 1 to 128 of A-Z a-z 0-9 . _ @ : | -");
         }
         roles = Set.copyOf(roles);
     }

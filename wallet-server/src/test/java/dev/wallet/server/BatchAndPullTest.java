@@ -22,12 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The batch endpoint (each item on its own, in order) and the pull of a transaction's status. */
 class BatchAndPullTest {
 
-    static List<String> strategies() {
-        return WalletStrategies.all().stream().map(strategy -> strategy.name()).toList();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("strategies")
+    @MethodSource("dev.wallet.server.WalletHttpServerTest#strategies")
     void aBatch_answersEveryItemInOrder_eachOnItsOwn(String strategy, @TempDir Path directory) throws Exception {
         withServer(WalletStrategies.named(strategy), directory, api -> {
             aliceAndBob(api);
@@ -131,7 +127,7 @@ class BatchAndPullTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("strategies")
+    @MethodSource("dev.wallet.server.WalletHttpServerTest#strategies")
     void thePull_answersTheRecordedStatus_withoutExecutingAnything(String strategy, @TempDir Path directory) throws Exception {
         withServer(WalletStrategies.named(strategy), directory, api -> {
             aliceAndBob(api);

@@ -41,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -52,12 +51,8 @@ class ShutdownTest {
 
     private static final Currency USD = Currency.getInstance("USD");
 
-    static Stream<String> strategies() {
-        return WalletStrategies.all().stream().map(strategy -> strategy.name());
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("strategies")
+    @MethodSource("dev.wallet.server.WalletHttpServerTest#strategies")
     void close_answersEveryRequestUnderWay_refusesNewOnes_andOnlyThenReturns(String strategy, @TempDir Path directory)
             throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(4);

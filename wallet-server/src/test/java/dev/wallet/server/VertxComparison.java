@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 /**
  * The same endpoints on Vert.x instead of Netty directly, for the comparison that chose the
  * server's library: the same {@link Api} (parsing, validation, {@code executeAsync}), only the
- * HTTP layer differs. Not a test and not shipped; run it and point {@code bench/transfer.lua} at it:
+ * HTTP layer differs. Not a test and not shipped; run it and point {@code bench/transfers.lua} at it:
  *
  * <pre>
  * mvn -q -pl wallet-server exec:java -Dexec.classpathScope=test \

@@ -403,6 +403,7 @@ class WalletHttpServerTest {
         });
     }
 
+    /** Every strategy by name, for the parameterized tests of this package. */
     static Stream<Arguments> strategies() {
         return WalletStrategies.all().stream().map(strategy -> Arguments.of(strategy.name()));
     }
