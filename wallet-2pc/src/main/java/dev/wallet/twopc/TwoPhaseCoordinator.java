@@ -175,12 +175,6 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
 
     // Lookups.
 
-    /**
-     * Decided once the ledger row of the id is committed; in flight while this coordinator has
-     * the id between its first prepare and its end ({@code inFlight}, stranded participants
-     * included), or while a shard holds a prepared transaction of the id that a crash left for
-     * recovery; empty otherwise (never recorded, or rolled back, which records nothing).
-     */
     @Override
     public Readiness readiness() {
         return gate.isClosed() ? Readiness.notReady("this wallet is closed") : shards.readiness();
@@ -191,6 +185,12 @@ final class TwoPhaseCoordinator implements TwoPhaseCommitWallet {
         return shards.metrics();
     }
 
+    /**
+     * Decided once the ledger row of the id is committed; in flight while this coordinator has
+     * the id between its first prepare and its end ({@code inFlight}, stranded participants
+     * included), or while a shard holds a prepared transaction of the id that a crash left for
+     * recovery; empty otherwise (never recorded, or rolled back, which records nothing).
+     */
     @Override
     public Optional<TransactionLookup> lookup(TransactionId transactionId) {
         Objects.requireNonNull(transactionId, "transactionId");

@@ -41,6 +41,11 @@ abstract class Access {
             }
 
             @Override
+            Optional<TransactionId> recorded(Principal principal, TransactionId clientId) {
+                return Optional.of(clientId);
+            }
+
+            @Override
             void checkRead(Principal principal, AccountId account) {
             }
 
@@ -85,6 +90,11 @@ abstract class Access {
             @Override
             TransactionId scoped(Principal principal, TransactionId clientId) {
                 return registry.scoped(principal.name(), clientId);
+            }
+
+            @Override
+            Optional<TransactionId> recorded(Principal principal, TransactionId clientId) {
+                return registry.scopedIfKnown(principal.name(), clientId);
             }
 
             @Override
@@ -139,6 +149,9 @@ abstract class Access {
 
     /** The id the wallet records for the principal's {@code clientId}. */
     abstract TransactionId scoped(Principal principal, TransactionId clientId);
+
+    /** The id the wallet would have recorded, for a read: empty for a principal never seen (nothing is written). */
+    abstract Optional<TransactionId> recorded(Principal principal, TransactionId clientId);
 
     /** Refuses a read of an account the principal may not see. */
     abstract void checkRead(Principal principal, AccountId account);

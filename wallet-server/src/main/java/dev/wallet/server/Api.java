@@ -442,7 +442,7 @@ final class Api {
      * {@code in_flight}; 404 with {@code state} {@code unknown}.
      */
     private Response transaction(Principal issuer, TransactionId id) {
-        Optional<TransactionLookup> lookup = wallet.lookup(access.scoped(issuer, id));
+        Optional<TransactionLookup> lookup = access.recorded(issuer, id).flatMap(wallet::lookup);
         ObjectNode json = JsonBody.MAPPER.createObjectNode();
         json.put("transaction_id", id.toString());
         if (lookup.isEmpty()) {
@@ -463,14 +463,17 @@ final class Api {
         return Response.of(200, json, "decided");
     }
 
-    /** Readiness: 200 when the wallet can take commands, 503 (and why) when it cannot or the server is closing. */
-    Response health(boolean closing) {
+    /** Readiness: 200 when the wallet can take commands, 503 when it cannot or the server is closing (and why, when {@code detailed}). */
+    Response health(boolean closing, boolean detailed) {
         Readiness readiness = closing ? Readiness.notReady("the server is shutting down") : readinessOf();
         ObjectNode json = JsonBody.MAPPER.createObjectNode();
         json.put("status", readiness.ready() ? "up" : "down");
         json.put("live", true);
         json.put("ready", readiness.ready());
-        json.put("detail", readiness.detail());
+        if (detailed) {
+            // Paths, peers and database errors are for operators: a secured server tells anonymous callers up or down only.
+            json.put("detail", readiness.detail());
+        }
         return Response.of(readiness.ready() ? 200 : 503, json, readiness.ready() ? "up" : "down");
     }
 

@@ -4,10 +4,13 @@ import dev.wallet.api.InvalidInputException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -29,6 +32,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection, on its event-loop thread: every method runs there, so nothing here is
@@ -50,6 +55,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #bodyLimit}, Netty's aggregator, then {@link #requests}.
  */
 final class Connection {
+
+    /** How long a connection closing after an answer keeps reading (and dropping) what the client still sends. */
+    private static final long LINGER_MILLIS = 2_000;
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
     private enum State { IDLE, READING, BUSY }
 
@@ -134,6 +143,13 @@ final class Connection {
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             context = ctx;
+            if (overConnectionLimit) {
+                // Closed before any TLS handshake or request costs anything.
+                server.metrics().rejected("connections");
+                closing = true;
+                ctx.close();
+                return;
+            }
             idle();
             super.channelActive(ctx);
         }
@@ -259,6 +275,17 @@ final class Connection {
         state = State.BUSY;
         bytesWhileBusy = false;
         context.channel().config().setAutoRead(false);
+        try {
+            serve(request);
+        } catch (RuntimeException | Error e) {
+            // Whatever went wrong, the request is answered, so that what it holds is released.
+            LOG.error("a request failed in the server itself", e);
+            write(Response.error(500, "failed", "internal_error", "the server failed: " + e.getClass().getSimpleName()),
+                    request.request(), true, System.nanoTime(), null);
+        }
+    }
+
+    private void serve(Pending request) {
         if (request.answer() != null) {
             closing = true;
             write(request.answer(), request.request(), true, System.nanoTime(), null);
@@ -277,11 +304,6 @@ final class Connection {
         if (server.isClosing()) {
             server.metrics().rejected("shutting_down");
             write(Response.unavailable("the server is shutting down"), call, true, call.receivedNanos(), endpoint);
-            return;
-        }
-        if (overConnectionLimit) {
-            server.metrics().rejected("connections");
-            write(Response.unavailable("the server holds its most connections"), call, true, call.receivedNanos(), endpoint);
             return;
         }
         Principal principal = null;
@@ -328,6 +350,25 @@ final class Connection {
 
     private void answered(FullHttpRequestParts call, Api.Endpoint endpoint, Response response) {
         write(response, call, false, call.receivedNanos(), endpoint);
+    }
+
+    /**
+     * Closes after an answer without losing it: a socket closed with unread input (a body still
+     * arriving, a pipelined request) is reset, and a reset can discard the answer before the client
+     * reads it. So the output is shut first, input is read and dropped, and the connection closes
+     * when the client closes its side or after a short linger.
+     */
+    private void closeGracefully(Channel channel) {
+        closing = true;
+        cancelTimer();
+        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        duplex.shutdownOutput().addListener(shut -> {
+            channel.config().setAutoRead(true);
+            context.executor().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        });
     }
 
     /** What the HTTP layer refuses before routing: a request Netty could not parse, or HTTP/1.1 without Host. */
@@ -379,7 +420,17 @@ final class Connection {
         }
         server.metrics().answered(endpoint == null ? Api.Endpoint.OTHER : endpoint, response, System.nanoTime() - startedNanos);
         // Through the whole pipeline (the channel, not this handler's context), so that the codec encodes it.
-        context.channel().writeAndFlush(http).addListener((ChannelFutureListener) future -> {
+        Channel channel = context.channel();
+        ChannelFuture written = channel.writeAndFlush(http);
+        // A client that does not read its answer may not hold its slot for ever.
+        ScheduledFuture<?> stuck = written.isDone() ? null : context.executor().schedule(() -> {
+            server.metrics().rejected("write_timeout");
+            channel.close();
+        }, server.limits().requestReadTimeoutNanos(), TimeUnit.NANOSECONDS);
+        written.addListener((ChannelFutureListener) future -> {
+            if (stuck != null) {
+                stuck.cancel(false);
+            }
             if (admitted) {
                 admitted = false;
                 server.release();
@@ -388,8 +439,12 @@ final class Connection {
                 server.clientLimits().release(limited.name());
                 limited = null;
             }
-            if (closeAfter || !future.isSuccess()) {
-                future.channel().close();
+            if (!future.isSuccess()) {
+                channel.close();
+                return;
+            }
+            if (closeAfter) {
+                closeGracefully(channel);
                 return;
             }
             Pending next = pending.poll();

@@ -73,26 +73,39 @@ final class Registry implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Reads every complete record. A last segment without its newline, or a last line that fails
+     * its checksum, is a write cut off by a crash: it was never relied on (records are used only
+     * once forced), so it is cut away. A damaged line before the last refuses to start.
+     */
     private void load(Path path) throws IOException {
-        String[] lines = Files.readString(path, StandardCharsets.UTF_8).split("\n", -1);
+        byte[] bytes = Files.readAllBytes(path);
+        int start = 0;
         long good = 0;
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            boolean last = i == lines.length - 1;
-            if (line.isEmpty() && last) {
-                break;
+        int line = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
             }
-            if (!valid(line)) {
-                if (last || i == lines.length - 2 && lines[lines.length - 1].isEmpty()) {
-                    break; // torn by a crash mid-write: never relied on
+            line++;
+            if (end == bytes.length) {
+                break; // no newline: torn
+            }
+            String text = new String(bytes, start, end - start, StandardCharsets.UTF_8);
+            if (!valid(text)) {
+                if (end + 1 == bytes.length) {
+                    break; // the last line, torn
                 }
-                throw new IOException(path + " line " + (i + 1) + " is damaged; the server's registry cannot be trusted");
+                throw new IOException(path + " line " + line + " is damaged; the server's registry cannot be trusted");
             }
-            apply(line.substring(0, line.lastIndexOf(' ')).split(" "));
-            good += line.getBytes(StandardCharsets.UTF_8).length + 1;
+            apply(text.substring(0, text.lastIndexOf(' ')).split(" "));
+            start = end + 1;
+            good = start;
         }
         file.truncate(good);
         file.position(good);
+        file.force(false);
     }
 
     private void apply(String[] fields) {
@@ -124,15 +137,26 @@ final class Registry implements AutoCloseable {
         return Long.toHexString(crc.getValue());
     }
 
+    /** Appends a record and forces it; on failure cuts the file back, so that no half record is left behind. */
     private void append(String record) {
         byte[] bytes = (record + " " + crc(record) + "\n").getBytes(StandardCharsets.UTF_8);
+        long before = -1;
         try {
+            before = file.position();
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
                 file.write(buffer);
             }
             file.force(false);
         } catch (IOException e) {
+            try {
+                if (before >= 0) {
+                    file.truncate(before);
+                    file.position(before);
+                }
+            } catch (IOException ignored) {
+                // The next start cuts a torn last line away all the same.
+            }
             throw new UncheckedIOException("the server's registry could not be written", e);
         }
     }
@@ -153,6 +177,12 @@ final class Registry implements AutoCloseable {
         names.add(principal);
         numbers.put(principal, assigned);
         return assigned;
+    }
+
+    /** The principal's number if it has one; a read never assigns one. */
+    java.util.OptionalInt existingNumberOf(String principal) {
+        Integer number = numbers.get(principal);
+        return number == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(number);
     }
 
     /** The owner of an account opened through the secured server. */
@@ -177,7 +207,16 @@ final class Registry implements AutoCloseable {
      * the client's id.
      */
     TransactionId scoped(String principal, TransactionId clientId) {
-        int number = numberOf(principal);
+        return scoped(numberOf(principal), clientId);
+    }
+
+    /** The scoped id of a principal known already; empty (and nothing written) for one never seen. */
+    Optional<TransactionId> scopedIfKnown(String principal, TransactionId clientId) {
+        java.util.OptionalInt number = existingNumberOf(principal);
+        return number.isPresent() ? Optional.of(scoped(number.getAsInt(), clientId)) : Optional.empty();
+    }
+
+    private static TransactionId scoped(int number, TransactionId clientId) {
         MessageDigest sha = SHA_256.get();
         sha.update(ByteBuffer.allocate(20).putInt(number).putLong(clientId.value().getMostSignificantBits())
                 .putLong(clientId.value().getLeastSignificantBits()).array());

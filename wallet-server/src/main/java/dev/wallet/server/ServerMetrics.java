@@ -27,7 +27,7 @@ import java.util.function.IntSupplier;
  *   <li>{@code wallet_http_outcomes_total} by endpoint and outcome (success, insufficient_funds,
  *       rejected, unavailable, ...; a batch counts each of its items);</li>
  *   <li>{@code wallet_http_requests_in_flight}, {@code wallet_http_connections};</li>
- *   <li>{@code wallet_http_rejections_total} by reason (overload, request_timeout, idle_timeout,
+ *   <li>{@code wallet_http_rejections_total} by reason (overload, request_timeout, idle_timeout, write_timeout,
  *       body_too_large, bad_request, connections, shutting_down);</li>
  *   <li>{@code wallet_http_batch_items} (histogram of batch sizes);</li>
  *   <li>the wallet's own figures ({@link Wallet#metrics()}) and the JVM's.</li>

@@ -100,6 +100,8 @@ public final class WalletHttpServer implements AutoCloseable {
     private final Registry registry;
     private final ClientLimits clientLimits;
     private final SslContext tls;
+    private static final long HEALTH_CACHE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final java.util.concurrent.atomic.AtomicReference<CachedHealth> health = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile boolean closing;
     private volatile boolean closed;
     private Channel listener;
@@ -117,7 +119,7 @@ public final class WalletHttpServer implements AutoCloseable {
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("wallet-http-accept", true), io);
         this.loops = new MultiThreadIoEventLoopGroup(builder.eventLoopThreads,
                 new DefaultThreadFactory("wallet-http-io", true), io);
-        // Bounded by the requests in flight, which are bounded: the queue never holds more than they.
+        // Its queue holds wallet calls (bounded by the requests in flight) and at most one readiness check.
         this.blocking = new ThreadPoolExecutor(builder.blockingThreads, builder.blockingThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new DefaultThreadFactory("wallet-http-call", true));
         this.metrics = new ServerMetrics(wallet, builder.strategyName, inFlight::get, connections::size);
@@ -475,13 +477,31 @@ public final class WalletHttpServer implements AutoCloseable {
         }
     }
 
-    /** The readiness check may block (a database, a Raft read): it runs off the network threads. */
+    /**
+     * The readiness check may block (a database, a Raft read), so it runs off the network threads,
+     * one at a time, and its answer serves every health request for a second: health requests need
+     * no credential, and must not become a way to occupy the wallet's threads.
+     */
     private CompletableFuture<Response> readiness() {
-        try {
-            return CompletableFuture.supplyAsync(() -> api.health(closing), blocking);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(api.health(true));
+        boolean detailed = authenticator == null;
+        if (closing) {
+            return CompletableFuture.completedFuture(api.health(true, detailed));
         }
+        long now = System.nanoTime();
+        CachedHealth cached = health.get();
+        if (cached != null && (!cached.answer().isDone() || now - cached.checkedNanos() < HEALTH_CACHE_NANOS)) {
+            return cached.answer();
+        }
+        CompletableFuture<Response> answer;
+        try {
+            answer = CompletableFuture.supplyAsync(() -> api.health(false, detailed), blocking);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(api.health(true, detailed));
+        }
+        return health.compareAndSet(cached, new CachedHealth(now, answer)) ? answer : health.get().answer();
+    }
+
+    private record CachedHealth(long checkedNanos, CompletableFuture<Response> answer) {
     }
 
     /**
@@ -491,13 +511,12 @@ public final class WalletHttpServer implements AutoCloseable {
      * open; close it after this. Idempotent.
      */
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+    public synchronized void close() {
+        // Synchronized as a whole: a second caller returns only once the first has drained and stopped.
+        if (closed) {
+            return;
         }
+        closed = true;
         closing = true;
         if (listener != null) {
             listener.close().syncUninterruptibly();

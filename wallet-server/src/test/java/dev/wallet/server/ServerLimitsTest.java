@@ -134,6 +134,22 @@ class ServerLimitsTest {
     }
 
     @Test
+    void connectionsBeyondTheBound_areClosedAtOnce() throws Exception {
+        try (WalletHttpServer server = serve(funded(), b -> b.connectionsMax(2));
+             Raw first = new Raw(server.address()); Raw second = new Raw(server.address())) {
+            first.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, first.read().code());
+            second.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, second.read().code());
+            try (Raw third = new Raw(server.address())) {
+                assertTrue(third.closedByServer(), "a third connection is closed before it is served");
+            }
+            first.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, first.read().code(), "the others are served on");
+        }
+    }
+
+    @Test
     void anIdleConnection_isClosedAfterTheIdleTimeout() throws Exception {
         try (WalletHttpServer server = serve(funded(), b -> b.idleTimeout(Duration.ofMillis(200)));
              Raw client = new Raw(server.address())) {
