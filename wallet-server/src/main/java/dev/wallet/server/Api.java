@@ -428,7 +428,14 @@ final class Api {
         if (wallet.balance(account).isEmpty()) {
             return Response.error(404, "failed", "unknown_account", "account " + account + " does not exist");
         }
-        List<HistoryEntry> entries = events.history(account);
+        List<HistoryEntry> entries;
+        try {
+            entries = events.history(account);
+        } catch (IllegalStateException e) {
+            // Built with .history(false): the strategy has history, this wallet does not keep it.
+            return Response.error(501, "rejected", "not_supported", "account history is turned off for this wallet: "
+                    + e.getMessage());
+        }
         ObjectNode json = JsonBody.MAPPER.createObjectNode();
         json.put("account", account.value());
         json.put("total", entries.size());

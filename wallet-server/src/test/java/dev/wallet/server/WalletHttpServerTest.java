@@ -403,6 +403,17 @@ class WalletHttpServerTest {
         });
     }
 
+    @Test
+    void historyTurnedOff_isAnswered501(@TempDir Path directory) throws Exception {
+        try (Wallet wallet = dev.wallet.eventsourcing.EventSourcedWallet.builder(directory).history(false).build();
+             WalletHttpServer server = WalletHttpServer.builder(wallet).address(new InetSocketAddress("127.0.0.1", 0))
+                     .withoutAuthentication().start()) {
+            Api api = new Api(server.uri());
+            aliceAndBob(api);
+            assertEquals("not_supported", api.get("accounts/alice/history").expect(501).text("error"));
+        }
+    }
+
     /** Every strategy by name, for the parameterized tests of this package. */
     static Stream<Arguments> strategies() {
         return WalletStrategies.all().stream().map(strategy -> Arguments.of(strategy.name()));
