@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  *   <li>a body over the endpoint's limit is refused (400) as soon as its length is known or its
  *       bytes pass the limit, without being buffered further;</li>
  *   <li>while a request is handled the connection stops reading, so a client cannot queue
- *       unbounded work behind it.</li>
+ *       unbounded work behind it;</li>
+ *   <li>an answer the client does not read within the read timeout closes the connection;</li>
+ *   <li>a connection beyond the server's bound is closed as soon as it is accepted.</li>
  * </ul>
  *
- * The pipeline is {@link #bytes} (first, it sees raw bytes), Netty's HTTP codec,
- * {@link #bodyLimit}, Netty's aggregator, then {@link #requests}.
+ * The pipeline is TLS (when configured), {@link #bytes} (it sees the request's bytes), Netty's
+ * HTTP codec, {@link #bodyLimit}, Netty's aggregator, then {@link #requests}.
  */
 final class Connection {
 

@@ -210,7 +210,7 @@ public final class WalletHttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Open connections, at most; a request on one beyond is answered 503 and the connection closed. Default 10,000. */
+        /** Open connections, at most; one beyond is closed at once, before any TLS handshake. Default 10,000. */
         public Builder connectionsMax(int connections) {
             this.connectionsMax = atLeast("connectionsMax", connections, 1);
             return this;
