@@ -98,7 +98,7 @@ final class Api {
         }
     }
 
-    static Endpoint endpointOf(String method, String rawPath) {
+    static Endpoint endpointOf(String rawPath) {
         if (rawPath.equals("/health") || rawPath.startsWith("/health/")) {
             return Endpoint.HEALTH;
         }

@@ -199,7 +199,7 @@ final class Connection {
                 discarding = false;
                 received = 0;
                 String path = new QueryStringDecoder(request.uri()).rawPath();
-                limit = Api.endpointOf(request.method().name(), path) == Api.Endpoint.TRANSFERS
+                limit = Api.endpointOf(path) == Api.Endpoint.TRANSFERS
                         ? server.limits().batchBodyBytesMax() : server.limits().bodyBytesMax();
                 long declared;
                 try {
@@ -302,7 +302,7 @@ final class Connection {
         QueryStringDecoder uri = new QueryStringDecoder(call.uri());
         String rawPath = uri.rawPath();
         String rawQuery = uri.rawQuery();
-        Api.Endpoint endpoint = Api.endpointOf(call.method().name(), rawPath);
+        Api.Endpoint endpoint = Api.endpointOf(rawPath);
         if (server.isClosing()) {
             server.metrics().rejected("shutting_down");
             write(Response.unavailable("the server is shutting down"), call, true, call.receivedNanos(), endpoint);

@@ -40,11 +40,6 @@ record Response(int code, ObjectNode body, boolean replayed, Map<String, String>
         }
     }
 
-    /** The answer to a money command; a replay gets the same answer as the first execution. */
-    static Response of(Outcome outcome) {
-        return of(outcome, outcome.transactionId());
-    }
-
     /**
      * The answer to a money command, naming the id as the client sent it (the wallet may record a
      * scoped one). Written straight to bytes: this is the hot path.
@@ -187,12 +182,5 @@ record Response(int code, ObjectNode body, boolean replayed, Map<String, String>
         json.put("error", error);
         json.put("message", message);
         return new Response(code, json, false, Map.of(), status.equals("rejected") ? "rejected" : error);
-    }
-
-    /** The same answer with one more header. */
-    Response withHeader(String name, String value) {
-        Map<String, String> more = new java.util.HashMap<>(headers);
-        more.put(name, value);
-        return new Response(code, body, replayed, Map.copyOf(more), outcome, contentType, raw);
     }
 }

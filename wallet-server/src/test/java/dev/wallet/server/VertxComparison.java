@@ -42,7 +42,7 @@ public final class VertxComparison {
                 .setHost("127.0.0.1"));
         server.requestHandler(request -> request.body().onSuccess(body -> {
             String path = request.path();
-            api.handle(Api.endpointOf(request.method().name(), path), new Api.Call(request.method().name(), path,
+            api.handle(Api.endpointOf(path), new Api.Call(request.method().name(), path,
                             request.query(), request.getHeader("Content-Type"), body.getBytes()), null)
                     .whenComplete((response, error) -> request.response().setStatusCode(response.code())
                             .putHeader("Content-Type", response.contentType())
