@@ -29,10 +29,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Currency;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -82,6 +84,7 @@ final class JournaledWallet implements EventSourcedWallet {
     private final Journal journal;
     private final LedgerState state;
     private final SnapshotStore snapshots;
+    private final IdArchive archive;
     private final RecoveryReport recovery;
     private final BlockingQueue<Request> queue;
     private final Thread writer;
@@ -94,9 +97,13 @@ final class JournaledWallet implements EventSourcedWallet {
     /** Written by the writer thread only; read by metrics scrapes. */
     private volatile long commits;
     private volatile long commitNanos;
+    /** Every id decided at or before this sequence is in the archive; written by the snapshot thread. */
+    private volatile long archivedThrough;
+    /** Ids the writer holds in memory, for metrics; written by the writer thread. */
+    private volatile long idsInMemory;
 
     private JournaledWallet(Builder config, FileChannel lockChannel, FileLock lock, Journal journal, LedgerState state,
-                            SnapshotStore snapshots, RecoveryReport recovery) {
+                            SnapshotStore snapshots, IdArchive archive, RecoveryReport recovery) {
         this.config = config;
         this.faults = config.faults;
         this.lockChannel = lockChannel;
@@ -104,6 +111,8 @@ final class JournaledWallet implements EventSourcedWallet {
         this.journal = journal;
         this.state = state;
         this.snapshots = snapshots;
+        this.archive = archive;
+        this.archivedThrough = state.windowStart();
         this.recovery = recovery;
         this.lastSnapshotSequence = recovery.snapshotSequence();
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
@@ -135,6 +144,11 @@ final class JournaledWallet implements EventSourcedWallet {
             Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(problems);
             LedgerState state = loaded.map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
             long snapshotSequence = state.sequence();
+            IdArchive.Opened ids = IdArchive.open(directory, state.windowStart(), config.idFilterBytes);
+            for (long[] missing : ids.missing()) {
+                rebuildGeneration(directory, state, missing[0], missing[1], ids.archive(), problems);
+            }
+            state.attach(ids.archive());
             int stagingBytes = STAGED_BYTES_TARGET + (config.batchCommandsMax + 2) * Journal.RECORD_BYTES_MAX;
             Journal.Opened journal = Journal.open(directory, config.segmentBytes, stagingBytes,
                     snapshotSequence, (sequence, event) -> {
@@ -154,7 +168,8 @@ final class JournaledWallet implements EventSourcedWallet {
             report.tornTail().ifPresent(torn -> LOG.warn("journal had a torn tail: {}", torn));
             LOG.info("opened {}: snapshot at {}, replayed {} events to sequence {} in {} ms", directory,
                     snapshotSequence, report.eventsReplayed(), report.lastSequence(), report.elapsedMillis());
-            JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, journal.journal(), state, snapshots, report);
+            JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, journal.journal(), state, snapshots,
+                    ids.archive(), report);
             wallet.start();
             opened = true;
             return wallet;
@@ -166,6 +181,22 @@ final class JournaledWallet implements EventSourcedWallet {
                 closeQuietly(lockChannel);
             }
         }
+    }
+
+    /**
+     * Writes again, from the journal, the id generation of the events in {@code (first, last]}
+     * (lost or removed from the archive): every id decided there, moved money by account number,
+     * rejections whole. {@code state} has applied at least up to {@code last}.
+     */
+    private static void rebuildGeneration(Path directory, LedgerState state, long first, long last, IdArchive archive,
+                                          List<String> problems) throws IOException {
+        String problem = "the id generation of sequences " + (first + 1) + " to " + last + " was missing and was rebuilt"
+                + " from the journal";
+        LOG.warn(problem);
+        problems.add(problem);
+        LedgerState.Rebuilt window = new LedgerState.Rebuilt(first, last);
+        JournalScan.scan(directory, first + 1, last, (sequence, event) -> window.add(state, event));
+        archive.write(window);
     }
 
     private static FileLock tryLock(FileChannel channel, Path directory) throws IOException {
@@ -209,7 +240,9 @@ final class JournaledWallet implements EventSourcedWallet {
                     request.complete();
                 }
                 batch.clear();
+                state.archived(archivedThrough);
                 maybeSnapshot();
+                idsInMemory = state.idsInMemory();
             }
             journal.close();
             status = CLOSED;
@@ -257,24 +290,45 @@ final class JournaledWallet implements EventSourcedWallet {
         faults.reach(AFTER_FSYNC);
     }
 
+    /**
+     * Every {@code snapshotEvery} events (or sooner, once the window holds the most ids a
+     * generation takes): seals the window of ids and hands it with the frozen state to the
+     * snapshot thread, which archives the ids and then writes the snapshot. While the archive is
+     * two windows behind, the window stays open, so that memory waits for the disk instead of
+     * windows piling up.
+     */
     private void maybeSnapshot() {
-        if (state.sequence() - lastSnapshotSequence < config.snapshotEvery) {
+        boolean due = state.sequence() - lastSnapshotSequence >= config.snapshotEvery
+                || state.activeIds() >= IdArchive.WINDOW_IDS_MAX;
+        if (!due || state.sealedWindows() >= 2) {
             return;
         }
         lastSnapshotSequence = state.sequence();
+        LedgerState.Sealed window = state.seal();
         LedgerState.Frozen frozen = state.freeze();
-        snapshotter.execute(() -> writeSnapshot(frozen));
+        snapshotter.execute(() -> archiveAndSnapshot(window, frozen));
     }
 
-    private Path writeSnapshot(LedgerState.Frozen frozen) {
+    /**
+     * On the snapshot thread: archives a sealed window's ids (none when nothing was decided since
+     * the last seal), then writes the snapshot that relies on them.
+     */
+    private Path archiveAndSnapshot(LedgerState.Sealed window, LedgerState.Frozen frozen) {
         try {
             long started = System.nanoTime();
+            if (window != null) {
+                archive.write(window);
+                archivedThrough = window.lastSequence();
+            }
+            long archivedAt = System.nanoTime();
             Path path = snapshots.write(frozen);
-            LOG.info("snapshot at sequence {} written to {} in {} ms", frozen.sequence(), path,
-                    (System.nanoTime() - started) / 1_000_000);
+            LOG.info("{} ids archived in {} ms; snapshot at sequence {} written to {} in {} ms",
+                    window == null ? 0 : window.count(),
+                    (archivedAt - started) / 1_000_000, frozen.sequence(), path, (System.nanoTime() - archivedAt) / 1_000_000);
             return path;
         } catch (IOException e) {
-            LOG.error("snapshot at sequence {} failed; the journal still holds every event", frozen.sequence(), e);
+            LOG.error("archiving ids or the snapshot at sequence {} failed; the journal still holds every event",
+                    frozen.sequence(), e);
             throw new UncheckedIOException(e);
         }
     }
@@ -331,6 +385,13 @@ final class JournaledWallet implements EventSourcedWallet {
         }
         if (projector != null) {
             projector.close();
+        }
+        if (status == CLOSED) {
+            try {
+                archive.close();
+            } catch (IOException e) {
+                LOG.warn("saving the id filter of {} failed; the next open rebuilds it", config.directory, e);
+            }
         }
         try {
             lock.release();
@@ -474,7 +535,11 @@ final class JournaledWallet implements EventSourcedWallet {
                 WalletMetric.counter("wallet.journal.events", "Events made durable in the journal; divided by commits, the batch size",
                         "events", this::lastSequence),
                 WalletMetric.gauge("wallet.writer.queue", "Requests waiting for the single writer thread",
-                        "requests", queue::size));
+                        "requests", queue::size),
+                WalletMetric.gauge("wallet.ids.memory", "Transaction ids held in memory (the window of recent ids)",
+                        "ids", () -> idsInMemory),
+                WalletMetric.gauge("wallet.ids.archived", "Transaction ids in the on-disk id archive", "ids",
+                        archive::idCount));
     }
 
     @Override
@@ -539,17 +604,40 @@ final class JournaledWallet implements EventSourcedWallet {
         String divergence = null;
         long checkedUpTo = 0;
         try {
-            List<Path> retained = new ArrayList<>(snapshots.list());
-            retained.removeIf(path -> SnapshotStore.sequenceOf(path) > live.sequence());
-            for (Path snapshot : retained) {
-                long at = SnapshotStore.sequenceOf(snapshot);
+            divergence = archive.verify().orElse(null);
+            // The replay seals its window where the archive's generations end and where the live
+            // window starts, so that it holds no more ids in memory than the live wallet does.
+            TreeMap<Long, Path> stops = new TreeMap<>();
+            for (long boundary : archive.boundaries()) {
+                stops.put(boundary, null);
+            }
+            stops.put(live.windowStart(), null);
+            for (Path snapshot : snapshots.list()) {
+                stops.put(SnapshotStore.sequenceOf(snapshot), snapshot);
+            }
+            Set<Long> boundaries = new HashSet<>();
+            for (long boundary : archive.boundaries()) {
+                boundaries.add(boundary);
+            }
+            for (Map.Entry<Long, Path> stop : stops.headMap(live.sequence(), true).entrySet()) {
+                long at = stop.getKey();
                 replayInto(replay, checkedUpTo + 1, at);
                 checkedUpTo = at;
-                String difference = compareSnapshot(snapshot, replay);
-                if (difference != null && divergence == null) {
-                    divergence = difference;
+                if (boundaries.contains(at) || at == live.windowStart()) {
+                    LedgerState.Sealed window = replay.seal();
+                    String difference = window == null || !boundaries.contains(at) ? null : replay.differenceFromArchive(window, archive);
+                    if (difference != null && divergence == null) {
+                        divergence = difference;
+                    }
+                    replay.archived(at);
                 }
-                verified.add(snapshot.getFileName().toString());
+                if (stop.getValue() != null) {
+                    String difference = compareSnapshot(stop.getValue(), replay);
+                    if (difference != null && divergence == null) {
+                        divergence = difference;
+                    }
+                    verified.add(stop.getValue().getFileName().toString());
+                }
             }
             replayInto(replay, checkedUpTo + 1, live.sequence());
         } catch (IOException | RuntimeException e) {
@@ -602,9 +690,16 @@ final class JournaledWallet implements EventSourcedWallet {
 
     @Override
     public long snapshot() {
-        LedgerState.Frozen frozen = await(submit(new Request.Query<>(LedgerState::freeze)).future);
+        record Sealing(LedgerState.Sealed window, LedgerState.Frozen frozen) {
+        }
+        Sealing sealing = await(submit(new Request.Query<>(s -> {
+            lastSnapshotSequence = s.sequence();
+            LedgerState.Sealed window = s.seal();
+            return new Sealing(window, s.freeze());
+        })).future);
+        LedgerState.Frozen frozen = sealing.frozen();
         try {
-            snapshotter.submit(() -> writeSnapshot(frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+            snapshotter.submit(() -> archiveAndSnapshot(sealing.window(), frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new WalletUnavailableException("the snapshot could not be written", e.getCause());
         } catch (TimeoutException e) {

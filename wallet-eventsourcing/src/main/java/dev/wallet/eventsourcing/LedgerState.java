@@ -19,10 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Currency;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +69,16 @@ final class LedgerState {
     private long[][] entryAmounts = new long[1][];
     private short[][] entryCurrencies = new short[1][];
     /** Entries whose accounts did not all exist when they were decided, kept whole. */
-    private final Map<Integer, MoneyCommand> unresolved = new HashMap<>();
+    private Map<Integer, MoneyCommand> unresolved = new HashMap<>();
+    /**
+     * Ids decided at or before this sequence are not in the active window above: they are in a
+     * sealed window (in memory, being archived) or in the archive. 0 while the window holds every id.
+     */
+    private long windowStart;
+    /** Windows sealed and not yet archived, oldest first; nothing changes in them. */
+    private final ArrayDeque<Sealed> sealed = new ArrayDeque<>();
+    /** Every id decided at or before {@link #windowStart} and not in a sealed window; null while there is none. */
+    private IdArchive archive;
 
     /** The sequence number of the last event applied; 0 for an empty ledger. */
     long sequence() {
@@ -104,6 +115,12 @@ final class LedgerState {
         if (entry >= 0) {
             return original(entry, command.transactionId()).equals(command)
                     ? Outcome.replayOf(command.transactionId(), statusOf(entry))
+                    : Outcome.of(command.transactionId(), Status.CONFLICT);
+        }
+        IdArchive.Decided earlier = earlierDecision(msb, lsb);
+        if (earlier != null) {
+            return originalOf(earlier, command.transactionId()).equals(command)
+                    ? Outcome.replayOf(command.transactionId(), Status.fromCode(earlier.status()))
                     : Outcome.of(command.transactionId(), Status.CONFLICT);
         }
         if (!ids.hasRoomForOneMore()) {
@@ -192,7 +209,7 @@ final class LedgerState {
             return false;
         }
         long floor = fundingByCurrency[currency] == debited ? -LedgerRules.MAX_OUTSTANDING_MINOR : 0;
-        if (balances[debited] - amount < floor || !ids.hasRoomForOneMore()) {
+        if (balances[debited] - amount < floor || !ids.hasRoomForOneMore() || mayBeEarlier(msb, lsb)) {
             return false;
         }
         int entry = ids.add(msb, lsb);
@@ -366,8 +383,265 @@ final class LedgerState {
 
     /** The decided status of an id; empty if it was never decided (every command here is decided when processed). */
     Optional<TransactionLookup> lookup(TransactionId id) {
-        int entry = ids.find(id.value().getMostSignificantBits(), id.value().getLeastSignificantBits());
-        return entry < 0 ? Optional.empty() : Optional.of(TransactionLookup.decided(id, statusOf(entry)));
+        long msb = id.value().getMostSignificantBits();
+        long lsb = id.value().getLeastSignificantBits();
+        int entry = ids.find(msb, lsb);
+        if (entry >= 0) {
+            return Optional.of(TransactionLookup.decided(id, statusOf(entry)));
+        }
+        IdArchive.Decided earlier = earlierDecision(msb, lsb);
+        return earlier == null ? Optional.empty() : Optional.of(TransactionLookup.decided(id, Status.fromCode(earlier.status())));
+    }
+
+    // The ids decided before the active window.
+
+    /** What was decided under an id before the active window (sealed windows, then the archive), or null. */
+    private IdArchive.Decided earlierDecision(long msb, long lsb) {
+        for (Iterator<Sealed> newestFirst = sealed.descendingIterator(); newestFirst.hasNext(); ) {
+            Sealed window = newestFirst.next();
+            int entry = window.ids.find(msb, lsb);
+            if (entry >= 0) {
+                return window.decided(entry);
+            }
+        }
+        if (archive != null && archive.mightContain(msb, lsb)) {
+            return archive.find(msb, lsb).orElse(null);
+        }
+        return null;
+    }
+
+    /** Whether an id may have been decided before the active window; {@code false} is certain. */
+    private boolean mayBeEarlier(long msb, long lsb) {
+        if (sealed.isEmpty() && archive == null) {
+            return false;
+        }
+        return earlierDecision(msb, lsb) != null;
+    }
+
+    private MoneyCommand originalOf(IdArchive.Decided decided, TransactionId id) {
+        if (decided.whole() != null) {
+            return decided.whole();
+        }
+        return CommandKind.rebuild(decided.kind(), id, accountIds[decided.debited()], accountIds[decided.credited()],
+                Money.of(currencies.get(decided.currency()), decided.amount()));
+    }
+
+    /**
+     * Seals the active window: its ids stay readable here, unchanged, until {@link #archived}
+     * says the archive holds them; a new, empty window takes the ids decided from now on. Null,
+     * and nothing changes, when no event was applied since the last seal.
+     */
+    Sealed seal() {
+        if (sequence == windowStart) {
+            return null;
+        }
+        Sealed window = new Sealed(windowStart, sequence, ids, entryKinds, entryStatuses, entryDebited, entryCredited,
+                entryAmounts, entryCurrencies, unresolved);
+        sealed.addLast(window);
+        windowStart = sequence;
+        ids = new IdTable(1 << 16);
+        entryKinds = new byte[1][];
+        entryStatuses = new byte[1][];
+        entryDebited = new int[1][];
+        entryCredited = new int[1][];
+        entryAmounts = new long[1][];
+        entryCurrencies = new short[1][];
+        unresolved = new HashMap<>();
+        return window;
+    }
+
+    /** Lets go of the sealed windows the archive now holds (every id decided at or before {@code through}). */
+    void archived(long through) {
+        while (!sealed.isEmpty() && sealed.peekFirst().lastSequence() <= through) {
+            sealed.removeFirst();
+        }
+    }
+
+    /** From now on, ids decided at or before {@link #windowStart()} and not in a sealed window are looked up in {@code archive}. */
+    void attach(IdArchive archive) {
+        this.archive = archive;
+    }
+
+    /** Ids decided at or before this sequence are not in the active window. */
+    long windowStart() {
+        return windowStart;
+    }
+
+    /** Ids held in memory: the active window and the sealed windows not yet archived. */
+    long idsInMemory() {
+        long total = ids.size();
+        for (Sealed window : sealed) {
+            total += window.count();
+        }
+        return total;
+    }
+
+    /**
+     * The first id of a window that the archive does not hold as decided (same command, same
+     * status), in words, or null when it holds them all; for the audit.
+     */
+    String differenceFromArchive(Sealed window, IdArchive archive) {
+        for (int entry = 0; entry < window.count(); entry++) {
+            TransactionId id = TransactionId.of(window.msb(entry), window.lsb(entry));
+            Optional<IdArchive.Decided> archived = archive.find(window.msb(entry), window.lsb(entry));
+            IdArchive.Decided replayed = window.decided(entry);
+            if (archived.isEmpty()) {
+                return "the id archive does not hold transaction " + id + ", decided by sequence " + window.lastSequence();
+            }
+            if (archived.get().status() != replayed.status()
+                    || !originalOf(archived.get(), id).equals(originalOf(replayed, id))) {
+                return "the id archive holds transaction " + id + " with another command or status than the journal";
+            }
+        }
+        return null;
+    }
+
+    /** Ids in the active window. */
+    int activeIds() {
+        return ids.size();
+    }
+
+    /** Sealed windows waiting for the archive. */
+    int sealedWindows() {
+        return sealed.size();
+    }
+
+    /**
+     * The ids decided in a range of the journal, collected from its events (to write a lost
+     * generation again): money moved by account number, rejections whole.
+     */
+    static final class Rebuilt implements IdArchive.Window {
+        private final long firstSequence;
+        private final long lastSequence;
+        private final List<Long> msbs = new ArrayList<>();
+        private final List<Long> lsbs = new ArrayList<>();
+        private final List<IdArchive.Decided> decided = new ArrayList<>();
+        private int whole;
+
+        Rebuilt(long firstSequence, long lastSequence) {
+            this.firstSequence = firstSequence;
+            this.lastSequence = lastSequence;
+        }
+
+        /** Adds the id an event decides, if any; {@code state} holds every account the event names. */
+        void add(LedgerState state, Event event) {
+            if (event instanceof Event.MoneyMoved moved) {
+                msbs.add(moved.idMsb());
+                lsbs.add(moved.idLsb());
+                decided.add(new IdArchive.Decided(moved.kind(), Status.SUCCESS.code(), moved.debited(), moved.credited(),
+                        moved.amountMinor(), state.accountCurrencies[moved.debited()], null));
+            } else if (event instanceof Event.CommandRejected rejected) {
+                MoneyCommand command = rejected.command();
+                msbs.add(command.transactionId().value().getMostSignificantBits());
+                lsbs.add(command.transactionId().value().getLeastSignificantBits());
+                decided.add(new IdArchive.Decided(CommandKind.of(command), rejected.status().code(), -1, -1,
+                        command.amount().minor(), 0, command));
+                whole++;
+            }
+        }
+
+        @Override
+        public long firstSequence() {
+            return firstSequence;
+        }
+
+        @Override
+        public long lastSequence() {
+            return lastSequence;
+        }
+
+        @Override
+        public int count() {
+            return decided.size();
+        }
+
+        @Override
+        public int wholeCount() {
+            return whole;
+        }
+
+        @Override
+        public long msb(int entry) {
+            return msbs.get(entry);
+        }
+
+        @Override
+        public long lsb(int entry) {
+            return lsbs.get(entry);
+        }
+
+        @Override
+        public IdArchive.Decided decided(int entry) {
+            return decided.get(entry);
+        }
+    }
+
+    /** A window of ids sealed at {@link #lastSequence()}: read-only from then on, by any thread. */
+    static final class Sealed implements IdArchive.Window {
+        private final long firstSequence;
+        private final long lastSequence;
+        private final IdTable ids;
+        private final int count;
+        private final byte[][] kinds;
+        private final byte[][] statuses;
+        private final int[][] debited;
+        private final int[][] credited;
+        private final long[][] amounts;
+        private final short[][] currencies;
+        private final Map<Integer, MoneyCommand> whole;
+
+        Sealed(long firstSequence, long lastSequence, IdTable ids, byte[][] kinds, byte[][] statuses, int[][] debited,
+               int[][] credited, long[][] amounts, short[][] currencies, Map<Integer, MoneyCommand> whole) {
+            this.firstSequence = firstSequence;
+            this.lastSequence = lastSequence;
+            this.ids = ids;
+            this.count = ids.size();
+            this.kinds = kinds;
+            this.statuses = statuses;
+            this.debited = debited;
+            this.credited = credited;
+            this.amounts = amounts;
+            this.currencies = currencies;
+            this.whole = whole;
+        }
+
+        @Override
+        public long firstSequence() {
+            return firstSequence;
+        }
+
+        @Override
+        public long lastSequence() {
+            return lastSequence;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public int wholeCount() {
+            return whole.size();
+        }
+
+        @Override
+        public long msb(int entry) {
+            return ids.msb(entry);
+        }
+
+        @Override
+        public long lsb(int entry) {
+            return ids.lsb(entry);
+        }
+
+        @Override
+        public IdArchive.Decided decided(int entry) {
+            int c = entry >>> CHUNK_BITS;
+            int a = entry & CHUNK_MASK;
+            return new IdArchive.Decided(kinds[c][a], statuses[c][a], debited[c][a], credited[c][a], amounts[c][a],
+                    currencies[c][a] & 0xffff, whole.get(entry));
+        }
     }
 
     int accountCount() {
@@ -432,7 +706,7 @@ final class LedgerState {
      * safe to read from another thread while the owner goes on applying events.
      */
     Frozen freeze() {
-        return new Frozen(sequence, accountCount, accountIds, Arrays.copyOf(accountCurrencies, accountCount),
+        return new Frozen(sequence, windowStart, accountCount, accountIds, Arrays.copyOf(accountCurrencies, accountCount),
                 Arrays.copyOf(balances, accountCount), List.copyOf(currencies), ids.size(),
                 ids.freeze(), entryKinds.clone(), entryStatuses.clone(), entryDebited.clone(),
                 entryCredited.clone(), entryAmounts.clone(), entryCurrencies.clone(), Map.copyOf(unresolved));
@@ -444,8 +718,10 @@ final class LedgerState {
      * <p>Snapshot file layout (little-endian), checksummed as a whole:
      * <pre>
      * int32  magic 0x504E5357 ("WSNP" read as little-endian bytes)
-     * int32  format version (1)
+     * int32  format version (2)
      * int64  sequence number of the last event the snapshot covers
+     * int64  window start: the ids decided at or before it are not below but in the id archive
+     *        ({@link IdArchive}); 0 when every id is below
      * int32  currency count C, then C x 3 bytes ISO 4217 code, in order of first use
      * int32  account count A, then A x [uint8 id length n, n bytes id, uint16 currency index, int64 balance]
      * int32  id entry count E, then the id index column by column, each in entry order:
@@ -456,16 +732,16 @@ final class LedgerState {
      * int32  CRC32C of every byte above
      * </pre>
      */
-    record Frozen(long sequence, int accountCount, AccountId[] accountIds, int[] accountCurrencies, long[] balances,
+    record Frozen(long sequence, long windowStart, int accountCount, AccountId[] accountIds, int[] accountCurrencies, long[] balances,
                   List<Currency> currencies, int entryCount, IdTable.Ids transactionIds, byte[][] kinds,
                   byte[][] statuses, int[][] debited, int[][] credited, long[][] amounts, short[][] entryCurrencies,
                   Map<Integer, MoneyCommand> unresolved) {
 
         static final int MAGIC = 0x504E5357;
-        static final int VERSION = 1;
+        static final int VERSION = 2;
 
         void writeTo(BlockIo.Writer out) throws IOException {
-            out.reserve(20).putInt(MAGIC).putInt(VERSION).putLong(sequence).putInt(currencies.size());
+            out.reserve(28).putInt(MAGIC).putInt(VERSION).putLong(sequence).putLong(windowStart).putInt(currencies.size());
             for (Currency currency : currencies) {
                 String code = currency.getCurrencyCode();
                 out.reserve(3).put((byte) code.charAt(0)).put((byte) code.charAt(1)).put((byte) code.charAt(2));
@@ -531,7 +807,7 @@ final class LedgerState {
                 throw new IllegalStateException("every Java platform has SHA-256", e);
             }
             ByteBuffer buffer = ByteBuffer.allocate(1 + AccountId.LENGTH_MAX + 64);
-            buffer.putLong(sequence).putInt(accountCount).putInt(entryCount);
+            buffer.putLong(sequence).putLong(windowStart).putInt(accountCount).putInt(entryCount);
             for (Currency currency : currencies) {
                 buffer.put(currency.getCurrencyCode().getBytes(StandardCharsets.US_ASCII));
             }
@@ -562,6 +838,9 @@ final class LedgerState {
         String firstDifference(Frozen other) {
             if (sequence != other.sequence) {
                 return "sequence " + sequence + " vs " + other.sequence;
+            }
+            if (windowStart != other.windowStart) {
+                return "ids in memory from sequence " + windowStart + " vs " + other.windowStart;
             }
             if (!currencies.equals(other.currencies)) {
                 return "currencies " + currencies + " vs " + other.currencies;
@@ -607,13 +886,18 @@ final class LedgerState {
      */
     static LedgerState readFrom(BlockIo.Reader in) throws IOException {
         LedgerState state = new LedgerState();
-        ByteBuffer header = in.need(20);
+        ByteBuffer header = in.need(28);
         int magic = header.getInt();
         int version = header.getInt();
         if (magic != Frozen.MAGIC || version != Frozen.VERSION) {
             throw new IllegalStateException(String.format("not a snapshot (magic 0x%08x, version %d)", magic, version));
         }
         long sequence = header.getLong();
+        long windowStart = header.getLong();
+        if (windowStart < 0 || windowStart > sequence) {
+            throw new IllegalStateException("snapshot's window starts at " + windowStart + ", after its sequence " + sequence);
+        }
+        state.windowStart = windowStart;
         int currencyCount = fitting(header.getInt(), 3, in);
         for (int i = 0; i < currencyCount; i++) {
             byte[] code = new byte[3];

@@ -72,20 +72,30 @@ final class SnapshotStore {
      * fsync, atomic rename, fsync of the directory.
      */
     static void writeAtomically(LedgerState.Frozen frozen, Path target) throws IOException {
+        writeAtomically(target, frozen::writeTo);
+    }
+
+    /** What writes a file's content, ending with {@link BlockIo.Writer#finishWithChecksum}. */
+    interface Content {
+        void writeTo(BlockIo.Writer out) throws IOException;
+    }
+
+    /** As {@link #writeAtomically(LedgerState.Frozen, Path)}, for any content. */
+    static void writeAtomically(Path target, Content content) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Path temporary = directory.resolve(target.getFileName() + TEMPORARY_SUFFIX);
         try {
             BlockIo.Writer first = BlockIo.Writer.create(temporary);
             boolean direct = first.direct();
             try {
-                write(frozen, first);
+                write(content, first);
             } catch (IOException failed) {
                 // A file system may take a file for direct I/O and then refuse its writes: once more through the page cache.
                 if (!direct) {
                     throw failed;
                 }
                 LOG.debug("a direct write of {} failed; writing through the page cache", temporary, failed);
-                write(frozen, BlockIo.Writer.throughPageCache(temporary));
+                write(content, BlockIo.Writer.throughPageCache(temporary));
             }
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
@@ -95,9 +105,9 @@ final class SnapshotStore {
         forceDirectory(directory);
     }
 
-    private static void write(LedgerState.Frozen frozen, BlockIo.Writer writer) throws IOException {
+    private static void write(Content content, BlockIo.Writer writer) throws IOException {
         try (BlockIo.Writer out = writer) {
-            frozen.writeTo(out);
+            content.writeTo(out);
             out.force();
         }
     }

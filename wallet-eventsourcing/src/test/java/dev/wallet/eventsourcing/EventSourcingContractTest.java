@@ -14,7 +14,9 @@ class EventSourcingContractTest implements WalletContract {
 
     @Override
     public WalletStrategy strategy() {
-        // Small segments and frequent snapshots, so that the far-back idempotency property crosses both.
-        return EventSourcedWallet.builder(java.nio.file.Path.of(".")).segmentBytes(1 << 20).snapshotEvery(4_096).strategy();
+        // Small segments and frequent snapshots, so that the far-back idempotency property crosses both, and
+        // a filter too small to rule out anything, so that every new id is looked up in the id archive on disk.
+        return EventSourcedWallet.builder(java.nio.file.Path.of(".")).segmentBytes(1 << 20).snapshotEvery(4_096)
+                .idFilterBytes(1 << 10).strategy();
     }
 }

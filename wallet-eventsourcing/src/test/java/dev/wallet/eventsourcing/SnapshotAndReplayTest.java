@@ -162,7 +162,7 @@ class SnapshotAndReplayTest {
     /** Changes the balance of the first customer account in a snapshot and fixes the file's checksum. */
     private static void rewriteFirstCustomerBalance(Path snapshot, long delta) throws Exception {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(snapshot)).order(ByteOrder.LITTLE_ENDIAN);
-        int position = 16;
+        int position = 24; // magic, version, sequence, window start
         int currencies = bytes.getInt(position);
         position += 4 + 3 * currencies + 4;
         // Account 0 is the funding account; account 1 the first customer.
