@@ -103,7 +103,7 @@ final class JournaledWallet implements EventSourcedWallet {
     private volatile long idsInMemory;
 
     private JournaledWallet(Builder config, FileChannel lockChannel, FileLock lock, Journal journal, LedgerState state,
-                            SnapshotStore snapshots, IdArchive archive, RecoveryReport recovery) {
+                            SnapshotStore snapshots, IdArchive archive, HistoryProjection history, RecoveryReport recovery) {
         this.config = config;
         this.faults = config.faults;
         this.lockChannel = lockChannel;
@@ -124,7 +124,7 @@ final class JournaledWallet implements EventSourcedWallet {
             thread.setDaemon(true);
             return thread;
         });
-        this.history = config.history ? new HistoryProjection() : null;
+        this.history = history;
         this.projector = config.history ? new Projector(journal, history, "wallet-es-projector-" + name) : null;
     }
 
@@ -162,6 +162,15 @@ final class JournaledWallet implements EventSourcedWallet {
                 throw new JournalCorruptedException(directory, 0, "the newest snapshot covers sequence " + snapshotSequence
                         + " but the journal ends at " + journal.recovery().lastSequence());
             }
+            HistoryProjection history = config.history ? HistoryProjection.open(directory) : null;
+            if (history != null && history.position() > state.sequence()) {
+                // The journal lost its tail after the projection read it (a torn tail cut back): rebuild it.
+                String problem = "the history projection was at sequence " + history.position() + ", past the journal's end at "
+                        + state.sequence() + ", and is rebuilt from the journal";
+                LOG.warn(problem);
+                problems.add(problem);
+                history.clear();
+            }
             RecoveryReport report = new RecoveryReport(loaded.map(l -> l.file().toString()), snapshotSequence,
                     state.sequence() - snapshotSequence, state.sequence(), Optional.ofNullable(journal.recovery().tornTail()),
                     List.copyOf(problems), (System.nanoTime() - started) / 1_000_000);
@@ -169,7 +178,7 @@ final class JournaledWallet implements EventSourcedWallet {
             LOG.info("opened {}: snapshot at {}, replayed {} events to sequence {} in {} ms", directory,
                     snapshotSequence, report.eventsReplayed(), report.lastSequence(), report.elapsedMillis());
             JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, journal.journal(), state, snapshots,
-                    ids.archive(), report);
+                    ids.archive(), history, report);
             wallet.start();
             opened = true;
             return wallet;
@@ -592,7 +601,11 @@ final class JournaledWallet implements EventSourcedWallet {
             Thread.currentThread().interrupt();
             throw new WalletUnavailableException("interrupted while the history projection caught up", e);
         }
-        return history.history(account);
+        try {
+            return history.history(account);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

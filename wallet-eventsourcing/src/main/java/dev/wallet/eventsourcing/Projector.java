@@ -1,6 +1,7 @@
 package dev.wallet.eventsourcing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -8,9 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the read side from the journal after commit: a thread tails the journal up to its durable
- * mark and applies each event to the {@link HistoryProjection}. It starts from sequence 1, so the
- * projection is rebuilt by replay at every open, and then follows new batches as the writer
- * signals them.
+ * mark and applies each event to the {@link HistoryProjection}. It starts after the projection's
+ * last checkpoint (from sequence 1 without one), checkpoints every {@value #CHECKPOINT_EVERY}
+ * events and at close, and follows new batches as the writer signals them.
  *
  * <p>Thread-safe.
  */
@@ -18,6 +19,7 @@ final class Projector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Projector.class);
     private static final long IDLE_WAIT_MILLIS = 100;
+    static final long CHECKPOINT_EVERY = 5_000_000;
 
     private final Journal journal;
     private final HistoryProjection projection;
@@ -78,6 +80,9 @@ final class Projector implements AutoCloseable {
                     continue;
                 }
                 step(mark);
+                if (projection.position() - projection.checkpointPosition() >= CHECKPOINT_EVERY) {
+                    projection.checkpoint();
+                }
                 synchronized (signal) {
                     signal.notifyAll();
                 }
@@ -113,7 +118,11 @@ final class Projector implements AutoCloseable {
         long limit = current ? mark.endOffset() : reader.size();
         expected = reader.readRecords(expected, limit, mark.sequence(), (sequence, event, end) -> {
             if (sequence > projection.position()) {
-                projection.apply(sequence, event);
+                try {
+                    projection.apply(sequence, event);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
         });
         if (reader.failure() != null) {
@@ -158,6 +167,11 @@ final class Projector implements AutoCloseable {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            projection.close();
+        } catch (IOException e) {
+            LOG.warn("the history projection's checkpoint at close failed; the next open replays more", e);
         }
     }
 }

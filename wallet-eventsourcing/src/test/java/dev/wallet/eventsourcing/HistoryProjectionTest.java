@@ -2,6 +2,7 @@ package dev.wallet.eventsourcing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.Deposit;
@@ -49,6 +50,29 @@ class HistoryProjectionTest {
         }
         try (EventSourcedWallet wallet = Ledger.builder(directory).build()) {
             assertEquals(expected, wallet.history(ALICE), "rebuilt by replaying the journal after a restart");
+        }
+    }
+
+    @Test
+    void history_resumesFromItsCheckpoint_andIsRebuiltWhenTheCheckpointIsLost(@TempDir Path directory) throws Exception {
+        List<HistoryEntry> expected;
+        try (EventSourcedWallet wallet = Ledger.builder(directory).build()) {
+            Ledger.fund(wallet, 4);
+            Ledger.transfers(wallet, new java.util.Random(3), 4, 300);
+            expected = wallet.history(Ledger.account(1));
+            assertTrue(expected.size() > 100, "movements of account 1: " + expected.size());
+        }
+        Path history = directory.resolve(HistoryProjection.DIRECTORY);
+        long bytes = java.nio.file.Files.size(history.resolve("movements.bin"));
+        // Records written after the checkpoint by a process that then died: cut back at open.
+        Ledger.append(history.resolve("movements.bin"), new byte[3 * HistoryProjection.RECORD_BYTES + 5]);
+        try (EventSourcedWallet wallet = Ledger.builder(directory).build()) {
+            assertEquals(expected, wallet.history(Ledger.account(1)));
+            assertEquals(bytes, java.nio.file.Files.size(history.resolve("movements.bin")), "nothing replayed twice");
+        }
+        java.nio.file.Files.delete(history.resolve("checkpoint.bin"));
+        try (EventSourcedWallet wallet = Ledger.builder(directory).build()) {
+            assertEquals(expected, wallet.history(Ledger.account(1)), "rebuilt by replaying the journal");
         }
     }
 
