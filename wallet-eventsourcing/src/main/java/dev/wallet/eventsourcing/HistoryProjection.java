@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code history/movements.bin}, each pointing to the previous movement of its debited and of its
  * credited account, so an account's history is a chain walked back from its newest movement. The
  * heap holds the accounts and the head of each chain (8 bytes per account), whatever the number
- * of movements. {@link #checkpoint} forces the file and writes {@code history/checkpoint.bin}
+ * of movements. {@link #checkpoint} (as often as the state is snapshotted) forces the file and writes {@code history/checkpoint.bin}
  * (position, record count, accounts and heads, checksummed, atomically); at open the file is cut
  * back to the checkpoint's record count and the projector resumes after its position, so a
  * restart replays only what followed the last checkpoint. Without a checkpoint it starts from the
@@ -68,7 +68,7 @@ final class HistoryProjection implements AutoCloseable {
     /** Records written to the file or waiting in the buffer. */
     private long records;
     private volatile long position;
-    private long checkpointPosition;
+    private volatile long checkpointPosition;
 
     private HistoryProjection(Path directory, FileChannel movements) {
         this.directory = directory;

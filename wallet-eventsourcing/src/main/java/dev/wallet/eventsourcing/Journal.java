@@ -133,6 +133,10 @@ final class Journal implements AutoCloseable {
     private Recovery recover(long afterSequence, Replay replay) throws IOException {
         List<Path> paths = segments(directory);
         long expected = 1;
+        if (!paths.isEmpty() && firstSequenceOf(paths.get(0)) > 1 && firstSequenceOf(paths.get(0)) <= afterSequence + 1) {
+            // The segments before were archived (JournalRetention): the snapshot covers every event they held.
+            expected = firstSequenceOf(paths.get(0));
+        }
         String tornTail = null;
         for (int i = 0; i < paths.size(); i++) {
             Path path = paths.get(i);
@@ -273,6 +277,37 @@ final class Journal implements AutoCloseable {
         }
         channel.force(false);
         durable = new DurableMark(segment, segmentFirst, writeOffset, writtenSequence);
+    }
+
+    /**
+     * After a write or force that failed: forgets everything past the durable mark (staged,
+     * written but not forced, a segment the failed write started), so that the journal ends where
+     * it is durable and the next batch is written there.
+     */
+    void rollBackToDurable() throws IOException {
+        staging.clear();
+        DurableMark mark = durable;
+        Path started = segmentPath(mark.sequence() + 1);
+        if (!started.equals(mark.segment()) && Files.exists(started)) {
+            if (channel.isOpen() && segment.equals(started)) {
+                channel.close();
+            }
+            Files.delete(started);
+            segmentFirsts.remove(Long.valueOf(mark.sequence() + 1));
+            fsyncDirectory();
+        }
+        if (!channel.isOpen() || !segment.equals(mark.segment())) {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+            channel = opener.open(mark.segment(), Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ));
+            segment = mark.segment();
+            segmentFirst = mark.firstSequence();
+        }
+        channel.truncate(mark.endOffset());
+        writeOffset = mark.endOffset();
+        writtenSequence = mark.sequence();
+        nextSequence = mark.sequence() + 1;
     }
 
     /** Where the journal is durable up to. Any thread. */

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Reads a range of the journal's events in order, verifying each record; for replay, audit and past balances. */
+/** Reads a range of the journal's events in order, archived segments included, verifying each record; for audit, past balances and rebuilds. */
 final class JournalScan {
 
     private JournalScan() {
@@ -15,22 +15,29 @@ final class JournalScan {
      *
      * @throws JournalCorruptedException at a bad record, or when the journal ends before {@code to}
      */
-    static void scan(Path directory, long from, long to, Journal.Replay replay) throws IOException {
+    static void scan(SegmentArchive segments, long from, long to, Journal.Replay replay) throws IOException {
         if (from > to) {
             return;
         }
-        List<Path> segments = Journal.segments(directory);
+        List<SegmentArchive.Segment> all = segments.segments();
         long expected = -1;
-        for (int i = 0; i < segments.size() && expected <= to; i++) {
-            Path path = segments.get(i);
-            boolean coveredByLater = i + 1 < segments.size() && Journal.firstSequenceOf(segments.get(i + 1)) <= from;
+        for (int i = 0; i < all.size() && expected <= to; i++) {
+            SegmentArchive.Segment segment = all.get(i);
+            boolean coveredByLater = i + 1 < all.size() && all.get(i + 1).firstSequence() <= from;
             if (coveredByLater) {
                 continue;
             }
-            try (SegmentReader reader = new SegmentReader(path)) {
+            long gapFrom = expected >= 0 ? expected : from;
+            if (segment.firstSequence() > gapFrom) {
+                throw new JournalCorruptedException(segment.path(), 0, "no segment of the journal or of its archive holds"
+                        + " sequences " + gapFrom + " to " + (segment.firstSequence() - 1) + " (a segment is missing)");
+            }
+            try (SegmentArchive.Readable readable = segments.open(segment);
+                 SegmentReader reader = new SegmentReader(readable.path())) {
                 long first = reader.readHeader();
-                if (first < 0 || first != Journal.firstSequenceOf(path) || (expected >= 0 && first != expected)) {
-                    throw new JournalCorruptedException(path, 0, first < 0 ? reader.failure() : "unexpected first sequence " + first);
+                if (first < 0 || first != segment.firstSequence() || (expected >= 0 && first != expected)) {
+                    throw new JournalCorruptedException(segment.path(), 0, first < 0 ? reader.failure()
+                            : "unexpected first sequence " + first);
                 }
                 expected = reader.readRecords(first, reader.size(), to, (sequence, event, end) -> {
                     if (sequence >= from) {
@@ -38,12 +45,12 @@ final class JournalScan {
                     }
                 });
                 if (reader.failure() != null && expected <= to) {
-                    throw new JournalCorruptedException(path, reader.offset(), reader.failure());
+                    throw new JournalCorruptedException(segment.path(), reader.offset(), reader.failure());
                 }
             }
         }
         if (expected <= to) {
-            throw new JournalCorruptedException(directory, 0, "the journal ends at sequence " + (expected - 1)
+            throw new JournalCorruptedException(segments.journalDirectory(), 0, "the journal ends at sequence " + (expected - 1)
                     + " before sequence " + to);
         }
     }

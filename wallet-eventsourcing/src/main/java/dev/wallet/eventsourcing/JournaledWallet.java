@@ -13,12 +13,14 @@ import dev.wallet.api.WalletCapacityException;
 import dev.wallet.api.WalletClosedException;
 import dev.wallet.api.WalletException;
 import dev.wallet.api.WalletMetric;
+import dev.wallet.api.WalletStorageException;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
 import dev.wallet.api.spi.SimulatedCrashException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -67,6 +69,12 @@ final class JournaledWallet implements EventSourcedWallet {
             "the batch is durable; no caller has heard back yet");
     static final List<CrashPoint> CRASH_POINTS = List.of(BEFORE_APPEND, AFTER_APPEND, AFTER_FSYNC);
 
+    /** The sink of a request run after a commit, which must not decide anything. */
+    private static final Consumer<Event> NO_EVENTS = event -> {
+        throw new IllegalStateException("a request run after the commit emitted " + event);
+    };
+    /** Ids a replay for a past balance holds before it lets them go. */
+    private static final int REPLAY_WINDOW_IDS = 5_000_000;
     /** Stop draining more requests into a batch once this many bytes are staged. */
     private static final int STAGED_BYTES_TARGET = 4 << 20;
     private static final long WAIT_FOR_ANSWER_SECONDS = 120;
@@ -82,9 +90,11 @@ final class JournaledWallet implements EventSourcedWallet {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Journal journal;
-    private final LedgerState state;
+    /** Owned by the writer thread; replaced only when a failed commit is rolled back. */
+    private LedgerState state;
     private final SnapshotStore snapshots;
     private final IdArchive archive;
+    private final SegmentArchive segments;
     private final RecoveryReport recovery;
     private final BlockingQueue<Request> queue;
     private final Thread writer;
@@ -125,7 +135,9 @@ final class JournaledWallet implements EventSourcedWallet {
             return thread;
         });
         this.history = history;
-        this.projector = config.history ? new Projector(journal, history, "wallet-es-projector-" + name) : null;
+        this.segments = new SegmentArchive(config.directory, config.retention);
+        this.projector = config.history ? new Projector(journal, segments, history, config.snapshotEvery,
+                "wallet-es-projector-" + name) : null;
     }
 
     /** Locks the directory, recovers the state (snapshot, then the journal's tail) and starts the threads. */
@@ -146,7 +158,8 @@ final class JournaledWallet implements EventSourcedWallet {
             long snapshotSequence = state.sequence();
             IdArchive.Opened ids = IdArchive.open(directory, state.windowStart(), config.idFilterBytes);
             for (long[] missing : ids.missing()) {
-                rebuildGeneration(directory, state, missing[0], missing[1], ids.archive(), problems);
+                rebuildGeneration(new SegmentArchive(directory, config.retention), state, missing[0], missing[1],
+                        ids.archive(), problems);
             }
             state.attach(ids.archive());
             int stagingBytes = STAGED_BYTES_TARGET + (config.batchCommandsMax + 2) * Journal.RECORD_BYTES_MAX;
@@ -197,14 +210,14 @@ final class JournaledWallet implements EventSourcedWallet {
      * (lost or removed from the archive): every id decided there, moved money by account number,
      * rejections whole. {@code state} has applied at least up to {@code last}.
      */
-    private static void rebuildGeneration(Path directory, LedgerState state, long first, long last, IdArchive archive,
+    private static void rebuildGeneration(SegmentArchive segments, LedgerState state, long first, long last, IdArchive archive,
                                           List<String> problems) throws IOException {
         String problem = "the id generation of sequences " + (first + 1) + " to " + last + " was missing and was rebuilt"
                 + " from the journal";
         LOG.warn(problem);
         problems.add(problem);
         LedgerState.Rebuilt window = new LedgerState.Rebuilt(first, last);
-        JournalScan.scan(directory, first + 1, last, (sequence, event) -> window.add(state, event));
+        JournalScan.scan(segments, first + 1, last, (sequence, event) -> window.add(state, event));
         archive.write(window);
     }
 
@@ -236,22 +249,25 @@ final class JournaledWallet implements EventSourcedWallet {
         boolean stopping = false;
         try {
             while (!stopping) {
-                stopping = runRequest(queue.take(), batch, sink);
-                while (!stopping && journal.stagedBytes() < STAGED_BYTES_TARGET) {
-                    Request next = queue.poll();
-                    if (next == null) {
+                Request deferred = null;
+                Request next = queue.take();
+                do {
+                    if (next.afterCommit()) {
+                        deferred = next;
                         break;
                     }
                     stopping = runRequest(next, batch, sink);
+                } while (!stopping && journal.stagedBytes() < STAGED_BYTES_TARGET && (next = queue.poll()) != null);
+                boolean committed = commitAndAnswer(batch);
+                if (deferred != null) {
+                    deferred.run(state, NO_EVENTS);
+                    deferred.complete();
                 }
-                commit();
-                for (Request request : batch) {
-                    request.complete();
+                if (committed) {
+                    state.archived(archivedThrough);
+                    maybeSnapshot();
+                    idsInMemory = state.idsInMemory();
                 }
-                batch.clear();
-                state.archived(archivedThrough);
-                maybeSnapshot();
-                idsInMemory = state.idsInMemory();
             }
             journal.close();
             status = CLOSED;
@@ -306,6 +322,50 @@ final class JournaledWallet implements EventSourcedWallet {
      * two windows behind, the window stays open, so that memory waits for the disk instead of
      * windows piling up.
      */
+    /**
+     * Commits what the batch staged and answers its requests; when the storage refuses, rolls the
+     * batch back instead (see {@link #rollBack}) and answers false.
+     */
+    private boolean commitAndAnswer(List<Request> batch) throws IOException {
+        try {
+            commit();
+        } catch (IOException refused) {
+            rollBack(batch, refused);
+            batch.clear();
+            return false;
+        }
+        for (Request request : batch) {
+            request.complete();
+        }
+        batch.clear();
+        return true;
+    }
+
+    /**
+     * The storage refused a commit (a full disk, an I/O error): the batch's callers hear a
+     * {@link WalletStorageException}, the journal is cut back to where it is durable, and the
+     * state is rebuilt from the newest snapshot and the durable journal, so that nothing of the
+     * batch remains. The wallet goes on: the next batch tries the storage again.
+     */
+    private void rollBack(List<Request> batch, IOException refused) throws IOException {
+        LOG.error("the journal of {} could not be made durable; {} requests refused, the wallet goes on", config.directory,
+                batch.size(), refused);
+        WalletStorageException error = new WalletStorageException("the journal could not be made durable (" + refused
+                + "); nothing of these commands was kept: retry them with the same transaction ids once the storage has room",
+                refused);
+        for (Request request : batch) {
+            request.fail(error);
+        }
+        journal.rollBackToDurable();
+        List<String> problems = new ArrayList<>();
+        LedgerState rebuilt = snapshots.loadNewest(problems).map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
+        rebuilt.attach(archive);
+        JournalScan.scan(segments, rebuilt.sequence() + 1, journal.durableMark().sequence(),
+                (sequence, event) -> rebuilt.apply(event));
+        state = rebuilt;
+        lastSnapshotSequence = Math.min(lastSnapshotSequence, rebuilt.sequence());
+    }
+
     private void maybeSnapshot() {
         boolean due = state.sequence() - lastSnapshotSequence >= config.snapshotEvery
                 || state.activeIds() >= IdArchive.WINDOW_IDS_MAX;
@@ -319,6 +379,45 @@ final class JournaledWallet implements EventSourcedWallet {
     }
 
     /**
+     * Writes a window of ids to the archive, trying again every second while the storage refuses
+     * (a full disk): the window stays in memory meanwhile, and the writer seals no new window
+     * while two wait.
+     */
+    private void archiveUntilStored(LedgerState.Sealed window) throws IOException {
+        while (true) {
+            try {
+                archive.write(window);
+                return;
+            } catch (IOException e) {
+                LOG.error("archiving the ids decided up to sequence {} failed ({}); trying again in 1 s", window.lastSequence(),
+                        e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("closed while archiving ids");
+                }
+            }
+        }
+    }
+
+    /**
+     * Archives the journal segments that opening the wallet no longer reads: covered by the
+     * oldest retained snapshot, by the id archive and by the history projection's checkpoint.
+     */
+    private void archiveSegments() throws IOException {
+        List<Path> retained = snapshots.list();
+        if (retained.isEmpty()) {
+            return;
+        }
+        long covered = Math.min(SnapshotStore.sequenceOf(retained.get(0)), archivedThrough);
+        if (history != null) {
+            covered = Math.min(covered, history.checkpointPosition());
+        }
+        segments.archive(covered);
+    }
+
+    /**
      * On the snapshot thread: archives a sealed window's ids (none when nothing was decided since
      * the last seal), then writes the snapshot that relies on them.
      */
@@ -326,11 +425,12 @@ final class JournaledWallet implements EventSourcedWallet {
         try {
             long started = System.nanoTime();
             if (window != null) {
-                archive.write(window);
+                archiveUntilStored(window);
                 archivedThrough = window.lastSequence();
             }
             long archivedAt = System.nanoTime();
             Path path = snapshots.write(frozen);
+            archiveSegments();
             LOG.info("{} ids archived in {} ms; snapshot at sequence {} written to {} in {} ms",
                     window == null ? 0 : window.count(),
                     (archivedAt - started) / 1_000_000, frozen.sequence(), path, (System.nanoTime() - archivedAt) / 1_000_000);
@@ -576,7 +676,14 @@ final class JournaledWallet implements EventSourcedWallet {
                 }
             }
             LedgerState rebuilt = past == null ? new LedgerState() : past;
-            JournalScan.scan(config.directory, rebuilt.sequence() + 1, sequence, (seq, event) -> rebuilt.apply(event));
+            // Balances need no ids: the replay lets go of its window now and then, so that memory stays bounded.
+            JournalScan.scan(segments, rebuilt.sequence() + 1, sequence, (seq, event) -> {
+                rebuilt.apply(event);
+                if (rebuilt.activeIds() >= REPLAY_WINDOW_IDS) {
+                    rebuilt.seal();
+                    rebuilt.archived(rebuilt.sequence());
+                }
+            });
             return rebuilt.balance(account);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -677,7 +784,7 @@ final class JournaledWallet implements EventSourcedWallet {
     }
 
     private void replayInto(LedgerState state, long from, long to) throws IOException {
-        JournalScan.scan(config.directory, from, to, (sequence, event) -> state.apply(event));
+        JournalScan.scan(segments, from, to, (sequence, event) -> state.apply(event));
     }
 
     /** The difference between a snapshot file and the replay at its sequence, in words, or {@code null}. */
@@ -705,11 +812,12 @@ final class JournaledWallet implements EventSourcedWallet {
     public long snapshot() {
         record Sealing(LedgerState.Sealed window, LedgerState.Frozen frozen) {
         }
+        // Sealed after the commit of everything before it, so that the window holds durable ids only.
         Sealing sealing = await(submit(new Request.Query<>(s -> {
             lastSnapshotSequence = s.sequence();
             LedgerState.Sealed window = s.seal();
             return new Sealing(window, s.freeze());
-        })).future);
+        }, true)).future);
         LedgerState.Frozen frozen = sealing.frozen();
         try {
             snapshotter.submit(() -> archiveAndSnapshot(sealing.window(), frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);

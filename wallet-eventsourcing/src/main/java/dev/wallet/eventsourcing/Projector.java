@@ -3,15 +3,14 @@ package dev.wallet.eventsourcing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the read side from the journal after commit: a thread tails the journal up to its durable
  * mark and applies each event to the {@link HistoryProjection}. It starts after the projection's
- * last checkpoint (from sequence 1 without one), checkpoints every {@value #CHECKPOINT_EVERY}
- * events and at close, and follows new batches as the writer signals them.
+ * last checkpoint (from sequence 1 without one), checkpoints as often as the state is
+ * snapshotted and at close, and follows new batches as the writer signals them.
  *
  * <p>Thread-safe.
  */
@@ -19,20 +18,27 @@ final class Projector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Projector.class);
     private static final long IDLE_WAIT_MILLIS = 100;
-    static final long CHECKPOINT_EVERY = 5_000_000;
 
     private final Journal journal;
+    private final SegmentArchive segments;
     private final HistoryProjection projection;
+    private final long checkpointEvery;
     private final Thread thread;
     private final Object signal = new Object();
     private volatile boolean stopped;
     private volatile RuntimeException failure;
     private SegmentReader reader;
+    /** The file {@code reader} reads: the segment, or a decompressed copy of an archived one. */
+    private SegmentArchive.Readable readable;
+    /** The segment being read. */
+    private Path reading;
     private Path finished;
     private long expected;
 
-    Projector(Journal journal, HistoryProjection projection, String name) {
+    Projector(Journal journal, SegmentArchive segments, HistoryProjection projection, long checkpointEvery, String name) {
+        this.checkpointEvery = checkpointEvery;
         this.journal = journal;
+        this.segments = segments;
         this.projection = projection;
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
@@ -80,7 +86,7 @@ final class Projector implements AutoCloseable {
                     continue;
                 }
                 step(mark);
-                if (projection.position() - projection.checkpointPosition() >= CHECKPOINT_EVERY) {
+                if (projection.position() - projection.checkpointPosition() >= checkpointEvery) {
                     projection.checkpoint();
                 }
                 synchronized (signal) {
@@ -100,21 +106,24 @@ final class Projector implements AutoCloseable {
     private void step(Journal.DurableMark mark) throws IOException {
         long next = projection.position() + 1;
         if (reader == null) {
-            Path path = segmentContaining(next);
+            SegmentArchive.Segment segment = segmentContaining(next);
+            Path path = segment.path();
             if (path.equals(finished)) {
                 // The segment holding the next event was read to its end already: the next
                 // segment is missing.
                 throw new JournalCorruptedException(path, 0, "no segment starts at sequence " + next
                         + " after this one ended; a segment is missing");
             }
-            reader = new SegmentReader(path);
+            readable = segments.open(segment);
+            reader = new SegmentReader(readable.path());
+            reading = path;
             long first = reader.readHeader();
             if (first < 0) {
                 throw new JournalCorruptedException(path, 0, reader.failure());
             }
             expected = first;
         }
-        boolean current = reader.path().equals(mark.segment());
+        boolean current = reading.equals(mark.segment());
         long limit = current ? mark.endOffset() : reader.size();
         expected = reader.readRecords(expected, limit, mark.sequence(), (sequence, event, end) -> {
             if (sequence > projection.position()) {
@@ -126,19 +135,18 @@ final class Projector implements AutoCloseable {
             }
         });
         if (reader.failure() != null) {
-            throw new JournalCorruptedException(reader.path(), reader.offset(), reader.failure());
+            throw new JournalCorruptedException(reading, reader.offset(), reader.failure());
         }
         if (!current && reader.offset() >= reader.size()) {
-            finished = reader.path();
+            finished = reading;
             closeReader();
         }
     }
 
-    private Path segmentContaining(long sequence) throws IOException {
-        List<Path> segments = Journal.segments(journal.directory());
-        Path found = null;
-        for (Path segment : segments) {
-            if (Journal.firstSequenceOf(segment) <= sequence) {
+    private SegmentArchive.Segment segmentContaining(long sequence) throws IOException {
+        SegmentArchive.Segment found = null;
+        for (SegmentArchive.Segment segment : segments.segments()) {
+            if (segment.firstSequence() <= sequence) {
                 found = segment;
             }
         }
@@ -152,10 +160,12 @@ final class Projector implements AutoCloseable {
         if (reader != null) {
             try {
                 reader.close();
+                readable.close();
             } catch (IOException e) {
                 LOG.warn("closing a journal reader failed", e);
             }
             reader = null;
+            readable = null;
         }
     }
 

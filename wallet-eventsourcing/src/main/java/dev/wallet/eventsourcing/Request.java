@@ -25,6 +25,11 @@ abstract class Request {
 
     abstract void fail(Throwable error);
 
+    /** Whether the writer runs this only once everything staged before it is committed (it reads durable state only). */
+    boolean afterCommit() {
+        return false;
+    }
+
     /** One money command. */
     static final class Single extends Request {
         final MoneyCommand command;
@@ -112,10 +117,22 @@ abstract class Request {
     static final class Query<T> extends Request {
         final Function<LedgerState, T> read;
         final CompletableFuture<T> future = new CompletableFuture<>();
+        private final boolean afterCommit;
         private T result;
 
         Query(Function<LedgerState, T> read) {
+            this(read, false);
+        }
+
+        /** With {@code afterCommit}, run on durable state only (see {@link Request#afterCommit}). */
+        Query(Function<LedgerState, T> read, boolean afterCommit) {
             this.read = read;
+            this.afterCommit = afterCommit;
+        }
+
+        @Override
+        boolean afterCommit() {
+            return afterCommit;
         }
 
         @Override

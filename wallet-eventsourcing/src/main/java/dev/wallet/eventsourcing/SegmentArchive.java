@@ -1,0 +1,148 @@
+package dev.wallet.eventsourcing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal's segments wherever they are: in the journal directory, or archived by a
+ * {@link JournalRetention} policy (moved, or gzip-compressed as {@code journal-<first>.wal.gz}).
+ * Archiving copies a segment to a temporary file in the archive, forces it, renames it, forces the
+ * directory and only then removes the original, so a crash leaves a segment in one place or both
+ * (the journal's copy wins), never in neither.
+ *
+ * <p>Thread-safe for one archiving thread and any number of readers.
+ */
+final class SegmentArchive {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentArchive.class);
+    private static final Pattern ARCHIVED = Pattern.compile("journal-(\\d{20})\\.wal(\\.gz)?");
+
+    /** One segment, and whether it is compressed. */
+    record Segment(long firstSequence, Path path, boolean compressed) {
+    }
+
+    private final Path journal;
+    private final JournalRetention retention;
+    private final Path archive;
+
+    SegmentArchive(Path journal, JournalRetention retention) {
+        this.journal = journal;
+        this.retention = retention;
+        this.archive = retention.directory().map(journal::resolve).orElse(null);
+    }
+
+    Path journalDirectory() {
+        return journal;
+    }
+
+    /** Every segment, in order of first sequence; a segment both in the journal and archived is read from the journal. */
+    List<Segment> segments() throws IOException {
+        TreeMap<Long, Segment> all = new TreeMap<>();
+        if (archive != null && Files.isDirectory(archive)) {
+            try (Stream<Path> files = Files.list(archive)) {
+                for (Path path : files.toList()) {
+                    Matcher matcher = ARCHIVED.matcher(path.getFileName().toString());
+                    if (matcher.matches()) {
+                        all.put(Long.parseLong(matcher.group(1)), new Segment(Long.parseLong(matcher.group(1)), path,
+                                matcher.group(2) != null));
+                    }
+                }
+            }
+        }
+        for (Path path : Journal.segments(journal)) {
+            all.put(Journal.firstSequenceOf(path), new Segment(Journal.firstSequenceOf(path), path, false));
+        }
+        return new ArrayList<>(all.values());
+    }
+
+    /**
+     * Archives every segment of the journal directory but the last whose events are all at or
+     * before {@code coveredThrough}; nothing when the policy keeps them.
+     */
+    void archive(long coveredThrough) throws IOException {
+        if (archive == null) {
+            return;
+        }
+        List<Path> inJournal = Journal.segments(journal);
+        for (int i = 0; i + 1 < inJournal.size(); i++) {
+            if (Journal.firstSequenceOf(inJournal.get(i + 1)) - 1 > coveredThrough) {
+                break;
+            }
+            archiveOne(inJournal.get(i));
+        }
+    }
+
+    private void archiveOne(Path segment) throws IOException {
+        Files.createDirectories(archive);
+        String name = segment.getFileName() + (retention.compressed() ? ".gz" : "");
+        Path target = archive.resolve(name);
+        Path temporary = archive.resolve(name + ".tmp");
+        try (InputStream in = Files.newInputStream(segment);
+             FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                     StandardOpenOption.WRITE)) {
+            OutputStream raw = Channels.newOutputStream(channel);
+            if (retention.compressed()) {
+                GZIPOutputStream gzip = new GZIPOutputStream(raw, 1 << 16);
+                in.transferTo(gzip);
+                gzip.finish();
+                gzip.flush();
+            } else {
+                in.transferTo(raw);
+            }
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        SnapshotStore.forceDirectory(archive);
+        Files.delete(segment);
+        SnapshotStore.forceDirectory(journal);
+        LOG.info("journal segment {} archived to {}", segment.getFileName(), target);
+    }
+
+    /**
+     * A segment as a file the {@link SegmentReader} can read: the segment itself, or, for a
+     * compressed one, a decompressed copy that {@link Readable#close} removes.
+     */
+    Readable open(Segment segment) throws IOException {
+        if (!segment.compressed()) {
+            return new Readable(segment.path(), false);
+        }
+        Path copy = Files.createTempFile(segment.path().getParent(), segment.path().getFileName().toString(), ".reading");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(segment.path()), 1 << 16)) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        return new Readable(copy, true);
+    }
+
+    /** A readable segment file. */
+    record Readable(Path path, boolean temporary) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            if (temporary) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
