@@ -73,7 +73,11 @@ public interface EventSourcedWallet extends Wallet, ReplayableHistory {
     /** Replays the whole journal from an empty state and compares it with the live state and every retained snapshot. */
     AuditReport audit();
 
-    /** Writes a snapshot of the current durable state now; returns the sequence number it covers. */
+    /**
+     * Writes a snapshot of the current durable state now: seals the window of transaction ids into
+     * the id archive, writes the snapshot, checkpoints the history projection and applies the
+     * journal retention policy. Returns the sequence number it covers.
+     */
     long snapshot();
 
     /** What opening this wallet found and did. */

@@ -90,6 +90,16 @@ final class IdArchive implements AutoCloseable {
         long lsb(int entry);
 
         Decided decided(int entry);
+
+        /**
+         * Writes the 20 bytes of a record after the id (amount, debited and credited index,
+         * currency, kind, status; -1 for both indexes of a command kept whole) without building a
+         * {@link Decided}: generations are written from the snapshot thread, millions at a time.
+         */
+        void putRecord(int entry, ByteBuffer out);
+
+        /** The command kept whole for an entry, or null. */
+        MoneyCommand whole(int entry);
     }
 
     private final Path directory;
@@ -280,16 +290,14 @@ final class IdArchive implements AutoCloseable {
         List<MoneyCommand> whole = new ArrayList<>();
         out.reserve(HEADER_BYTES).putInt(MAGIC).putInt(VERSION).putLong(window.firstSequence()).putLong(window.lastSequence())
                 .putInt(count).putInt(window.wholeCount());
+        boolean anyWhole = window.wholeCount() > 0;
         for (int record = 0; record < count; record++) {
             int entry = (int) (order[record] & ENTRY_MASK);
-            Decided decided = window.decided(entry);
-            out.reserve(RECORD_BYTES).putLong(window.msb(entry)).putLong(window.lsb(entry)).putLong(decided.amount())
-                    .putInt(decided.whole() == null ? decided.debited() : -1)
-                    .putInt(decided.whole() == null ? decided.credited() : -1)
-                    .putShort((short) decided.currency()).put(decided.kind()).put(decided.status());
-            if (decided.whole() != null) {
+            window.putRecord(entry, out.reserve(RECORD_BYTES).putLong(window.msb(entry)).putLong(window.lsb(entry)));
+            MoneyCommand kept = anyWhole ? window.whole(entry) : null;
+            if (kept != null) {
                 wholeAt.add(new int[] {record});
-                whole.add(decided.whole());
+                whole.add(kept);
             }
         }
         for (int i = 0; i < whole.size(); i++) {

@@ -32,8 +32,7 @@ final class JournalScan {
                 throw new JournalCorruptedException(segment.path(), 0, "no segment of the journal or of its archive holds"
                         + " sequences " + gapFrom + " to " + (segment.firstSequence() - 1) + " (a segment is missing)");
             }
-            try (SegmentArchive.Readable readable = segments.open(segment);
-                 SegmentReader reader = new SegmentReader(readable.path())) {
+            try (SegmentReader reader = segments.reader(segment)) {
                 long first = reader.readHeader();
                 if (first < 0 || first != segment.firstSequence() || (expected >= 0 && first != expected)) {
                     throw new JournalCorruptedException(segment.path(), 0, first < 0 ? reader.failure()

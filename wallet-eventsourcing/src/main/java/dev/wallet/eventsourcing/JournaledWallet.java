@@ -821,6 +821,17 @@ final class JournaledWallet implements EventSourcedWallet {
         LedgerState.Frozen frozen = sealing.frozen();
         try {
             snapshotter.submit(() -> archiveAndSnapshot(sealing.window(), frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+            // The history projection checkpoints at the snapshot too, so that the retention policy
+            // can archive every segment the snapshot covers.
+            if (projector != null && projector.awaitPosition(frozen.sequence(), WAIT_FOR_ANSWER_SECONDS * 1000)) {
+                history.checkpoint();
+                snapshotter.submit(() -> {
+                    archiveSegments();
+                    return null;
+                }).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            throw new WalletUnavailableException("the history projection's checkpoint could not be written", e);
         } catch (ExecutionException e) {
             throw new WalletUnavailableException("the snapshot could not be written", e.getCause());
         } catch (TimeoutException e) {

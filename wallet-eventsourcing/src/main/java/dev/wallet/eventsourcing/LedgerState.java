@@ -574,6 +574,19 @@ final class LedgerState {
         public IdArchive.Decided decided(int entry) {
             return decided.get(entry);
         }
+
+        @Override
+        public void putRecord(int entry, ByteBuffer out) {
+            IdArchive.Decided d = decided.get(entry);
+            boolean kept = d.whole() != null;
+            out.putLong(d.amount()).putInt(kept ? -1 : d.debited()).putInt(kept ? -1 : d.credited())
+                    .putShort((short) d.currency()).put(d.kind()).put(d.status());
+        }
+
+        @Override
+        public MoneyCommand whole(int entry) {
+            return decided.get(entry).whole();
+        }
     }
 
     /** A window of ids sealed at {@link #lastSequence()}: read-only from then on, by any thread. */
@@ -641,6 +654,20 @@ final class LedgerState {
             int a = entry & CHUNK_MASK;
             return new IdArchive.Decided(kinds[c][a], statuses[c][a], debited[c][a], credited[c][a], amounts[c][a],
                     currencies[c][a] & 0xffff, whole.get(entry));
+        }
+
+        @Override
+        public void putRecord(int entry, ByteBuffer out) {
+            int c = entry >>> CHUNK_BITS;
+            int a = entry & CHUNK_MASK;
+            boolean kept = !whole.isEmpty() && whole.containsKey(entry);
+            out.putLong(amounts[c][a]).putInt(kept ? -1 : debited[c][a]).putInt(kept ? -1 : credited[c][a])
+                    .putShort(currencies[c][a]).put(kinds[c][a]).put(statuses[c][a]);
+        }
+
+        @Override
+        public MoneyCommand whole(int entry) {
+            return whole.get(entry);
         }
     }
 

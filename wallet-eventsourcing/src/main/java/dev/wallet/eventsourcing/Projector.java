@@ -28,9 +28,7 @@ final class Projector implements AutoCloseable {
     private volatile boolean stopped;
     private volatile RuntimeException failure;
     private SegmentReader reader;
-    /** The file {@code reader} reads: the segment, or a decompressed copy of an archived one. */
-    private SegmentArchive.Readable readable;
-    /** The segment being read. */
+    /** The segment being read (the reader may read a decompressed copy of it). */
     private Path reading;
     private Path finished;
     private long expected;
@@ -114,8 +112,7 @@ final class Projector implements AutoCloseable {
                 throw new JournalCorruptedException(path, 0, "no segment starts at sequence " + next
                         + " after this one ended; a segment is missing");
             }
-            readable = segments.open(segment);
-            reader = new SegmentReader(readable.path());
+            reader = segments.reader(segment);
             reading = path;
             long first = reader.readHeader();
             if (first < 0) {
@@ -160,12 +157,10 @@ final class Projector implements AutoCloseable {
         if (reader != null) {
             try {
                 reader.close();
-                readable.close();
             } catch (IOException e) {
                 LOG.warn("closing a journal reader failed", e);
             }
             reader = null;
-            readable = null;
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -55,19 +56,20 @@ final class SegmentArchive {
     /** Every segment, in order of first sequence; a segment both in the journal and archived is read from the journal. */
     List<Segment> segments() throws IOException {
         TreeMap<Long, Segment> all = new TreeMap<>();
+        // The journal first: a segment archived between the two listings is then seen twice, never missed.
+        for (Path path : Journal.segments(journal)) {
+            all.put(Journal.firstSequenceOf(path), new Segment(Journal.firstSequenceOf(path), path, false));
+        }
         if (archive != null && Files.isDirectory(archive)) {
             try (Stream<Path> files = Files.list(archive)) {
                 for (Path path : files.toList()) {
                     Matcher matcher = ARCHIVED.matcher(path.getFileName().toString());
                     if (matcher.matches()) {
-                        all.put(Long.parseLong(matcher.group(1)), new Segment(Long.parseLong(matcher.group(1)), path,
-                                matcher.group(2) != null));
+                        long first = Long.parseLong(matcher.group(1));
+                        all.putIfAbsent(first, new Segment(first, path, matcher.group(2) != null));
                     }
                 }
             }
-        }
-        for (Path path : Journal.segments(journal)) {
-            all.put(Journal.firstSequenceOf(path), new Segment(Journal.firstSequenceOf(path), path, false));
         }
         return new ArrayList<>(all.values());
     }
@@ -119,30 +121,34 @@ final class SegmentArchive {
     }
 
     /**
-     * A segment as a file the {@link SegmentReader} can read: the segment itself, or, for a
-     * compressed one, a decompressed copy that {@link Readable#close} removes.
+     * A reader of a segment wherever it is now: in the journal, moved to the archive since it was
+     * listed (the archive's copy was in place before the original went), or compressed there, in
+     * which case the reader reads a decompressed copy that it removes when it closes.
      */
-    Readable open(Segment segment) throws IOException {
+    SegmentReader reader(Segment segment) throws IOException {
         if (!segment.compressed()) {
-            return new Readable(segment.path(), false);
+            try {
+                return new SegmentReader(segment.path());
+            } catch (NoSuchFileException archivedMeanwhile) {
+                if (archive == null) {
+                    throw archivedMeanwhile;
+                }
+                Path moved = archive.resolve(segment.path().getFileName());
+                if (Files.exists(moved)) {
+                    return new SegmentReader(moved);
+                }
+                segment = new Segment(segment.firstSequence(), archive.resolve(segment.path().getFileName() + ".gz"), true);
+            }
         }
         Path copy = Files.createTempFile(segment.path().getParent(), segment.path().getFileName().toString(), ".reading");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(segment.path()), 1 << 16)) {
-            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(segment.path()), 1 << 16)) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return new SegmentReader(copy, true);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(copy);
             throw e;
-        }
-        return new Readable(copy, true);
-    }
-
-    /** A readable segment file. */
-    record Readable(Path path, boolean temporary) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            if (temporary) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

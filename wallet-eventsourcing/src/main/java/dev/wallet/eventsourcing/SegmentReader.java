@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
@@ -36,6 +37,8 @@ final class SegmentReader implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
+    /** A decompressed copy of an archived segment, removed when this reader closes; null otherwise. */
+    private final Path removeOnClose;
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
     private long bufferStart;
@@ -45,8 +48,14 @@ final class SegmentReader implements AutoCloseable {
     private long badRecordEnd;
 
     SegmentReader(Path path) throws IOException {
+        this(path, false);
+    }
+
+    /** With {@code temporary}, the file is a copy this reader removes when it closes. */
+    SegmentReader(Path path, boolean temporary) throws IOException {
         this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.READ);
+        this.removeOnClose = temporary ? path : null;
         buffer.limit(0);
     }
 
@@ -227,6 +236,12 @@ final class SegmentReader implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try {
+            channel.close();
+        } finally {
+            if (removeOnClose != null) {
+                Files.deleteIfExists(removeOnClose);
+            }
+        }
     }
 }

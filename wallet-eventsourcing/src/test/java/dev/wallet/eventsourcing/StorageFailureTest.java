@@ -79,7 +79,8 @@ class StorageFailureTest {
                 assertTrue(wallet.execute(command).replay(), () -> command + " was acknowledged and must survive");
             }
             assertEquals(0, Ledger.total(wallet, ACCOUNTS));
-            assertTrue(wallet.audit().passed(), wallet.audit().toString());
+            AuditReport audit = wallet.audit();
+            assertTrue(audit.passed(), audit.toString());
         }
     }
 

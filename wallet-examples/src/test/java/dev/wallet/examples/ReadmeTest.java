@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,19 @@ class ReadmeTest {
         assertEquals(WalletStrategies.all().stream().map(WalletStrategy::name).toList(), shown,
                 "the sample covers every strategy");
         assertTrue(Files.exists(ROOT.resolve("docs/comparison.svg")), "the sample chart the README shows");
+    }
+
+    /** Every benchmark or soak command the README shows for this module runs a class that exists and has a main method. */
+    @Test
+    void readme_commandsRunClassesThatExist() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Matcher command = Pattern.compile("-Dexec\\.mainClass=(dev\\.wallet\\.examples\\.[\\w.]+)").matcher(readme);
+        int found = 0;
+        while (command.find()) {
+            Class.forName(command.group(1)).getMethod("main", String[].class);
+            found++;
+        }
+        assertTrue(found >= 5, "commands found: " + found);
     }
 
     @Test
