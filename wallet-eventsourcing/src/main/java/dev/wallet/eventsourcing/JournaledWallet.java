@@ -316,13 +316,6 @@ final class JournaledWallet implements EventSourcedWallet {
     }
 
     /**
-     * Every {@code snapshotEvery} events (or sooner, once the window holds the most ids a
-     * generation takes): seals the window of ids and hands it with the frozen state to the
-     * snapshot thread, which archives the ids and then writes the snapshot. While the archive is
-     * two windows behind, the window stays open, so that memory waits for the disk instead of
-     * windows piling up.
-     */
-    /**
      * Commits what the batch staged and answers its requests; when the storage refuses, rolls the
      * batch back instead (see {@link #rollBack}) and answers false.
      */
@@ -366,6 +359,13 @@ final class JournaledWallet implements EventSourcedWallet {
         lastSnapshotSequence = Math.min(lastSnapshotSequence, rebuilt.sequence());
     }
 
+    /**
+     * Every {@code snapshotEvery} events (or sooner, once the window holds the most ids a
+     * generation takes): seals the window of ids and hands it with the frozen state to the
+     * snapshot thread, which archives the ids and then writes the snapshot. While the archive is
+     * two windows behind, the window stays open, so that memory waits for the disk instead of
+     * windows piling up.
+     */
     private void maybeSnapshot() {
         boolean due = state.sequence() - lastSnapshotSequence >= config.snapshotEvery
                 || state.activeIds() >= IdArchive.WINDOW_IDS_MAX;
