@@ -103,9 +103,10 @@ public interface WalletContract {
     @Provide
     default Arbitrary<ActionChain<ContractRun>> contractChains() {
         WalletStrategy strategy = strategy();
-        OpenRuns runs = OpenRuns.ofCurrentProperty();
         return ContractActions.chains(() -> {
-            ContractRun run = runs.track(ContractRun.start(strategy));
+            // The store is looked up when the run starts, not when the arbitrary is made: jqwik may
+            // reuse a generator in a later property, whose store is the one that closes the run.
+            ContractRun run = OpenRuns.ofCurrentProperty().track(ContractRun.start(strategy));
             // Three accounts exist from the start, so that chains reach funds checks early; the
             // others are opened (in random currencies) by the chain itself.
             for (AccountId account : ContractRun.POOL.subList(0, 3)) {
