@@ -389,6 +389,10 @@ final class JournaledWallet implements EventSourcedWallet {
                 archive.write(window);
                 return;
             } catch (IOException e) {
+                if (status != OPEN) {
+                    throw new IOException("the wallet closed before the ids decided up to sequence " + window.lastSequence()
+                            + " could be archived; the journal still holds them", e);
+                }
                 LOG.error("archiving the ids decided up to sequence {} failed ({}); trying again in 1 s", window.lastSequence(),
                         e.toString());
                 try {
