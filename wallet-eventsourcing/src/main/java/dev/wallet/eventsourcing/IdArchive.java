@@ -134,8 +134,14 @@ final class IdArchive implements AutoCloseable {
             if (lastSequenceOf(path) > through) {
                 LOG.info("removing id generation {}: newer than the snapshot, its ids are replayed from the journal", path);
                 Files.delete(path);
-            } else {
+                continue;
+            }
+            try {
                 kept.add(Generation.open(path));
+            } catch (IOException | RuntimeException unreadable) {
+                // Derived from the journal: an unreadable one is removed and written again from it.
+                LOG.warn("removing unreadable id generation {} ({}); it is rebuilt from the journal", path, unreadable.getMessage());
+                Files.delete(path);
             }
         }
         List<long[]> missing = new ArrayList<>();
@@ -208,6 +214,10 @@ final class IdArchive implements AutoCloseable {
      * filter, and saves the filter once enough ids were added since it was last saved.
      */
     void write(Window window) throws IOException {
+        long bytes = HEADER_BYTES + (long) window.count() * RECORD_BYTES + (long) window.wholeCount() * (4 + EventCodec.PAYLOAD_MAX) + 4;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IOException("a window of " + window.count() + " ids does not fit in one generation file");
+        }
         Path target = directory.resolve(nameOf(window.lastSequence()));
         if (Files.exists(target)) {
             Files.delete(target);

@@ -305,6 +305,7 @@ final class Journal implements AutoCloseable {
             segmentFirst = mark.firstSequence();
         }
         channel.truncate(mark.endOffset());
+        channel.force(true);
         writeOffset = mark.endOffset();
         writtenSequence = mark.sequence();
         nextSequence = mark.sequence() + 1;
@@ -334,13 +335,18 @@ final class Journal implements AutoCloseable {
         Path path = segmentPath(first);
         FileChannel created = opener.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.READ));
-        ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        header.putInt(SEGMENT_MAGIC).putInt(FORMAT_VERSION).putLong(first).flip();
-        while (header.hasRemaining()) {
-            created.write(header, SEGMENT_HEADER_BYTES - header.remaining());
+        try {
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(SEGMENT_MAGIC).putInt(FORMAT_VERSION).putLong(first).flip();
+            while (header.hasRemaining()) {
+                created.write(header, SEGMENT_HEADER_BYTES - header.remaining());
+            }
+            created.force(true);
+            fsyncDirectory();
+        } catch (IOException | RuntimeException e) {
+            created.close();
+            throw e;
         }
-        created.force(true);
-        fsyncDirectory();
         channel = created;
         segment = path;
         segmentFirst = first;

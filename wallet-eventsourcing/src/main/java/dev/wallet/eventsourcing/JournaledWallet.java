@@ -44,6 +44,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -73,6 +75,10 @@ final class JournaledWallet implements EventSourcedWallet {
     private static final Consumer<Event> NO_EVENTS = event -> {
         throw new IllegalStateException("a request run after the commit emitted " + event);
     };
+    /** Ids a rebuilt generation holds at most (they are boxed while it is built). */
+    private static final int REBUILD_WINDOW_IDS = 2_000_000;
+    /** Bytes a generation file holds at most: well within one memory map. */
+    private static final long WINDOW_BYTES_MAX = 1L << 30;
     /** Ids a replay for a past balance holds before it lets them go. */
     private static final int REPLAY_WINDOW_IDS = 5_000_000;
     /** Stop draining more requests into a batch once this many bytes are staged. */
@@ -169,6 +175,10 @@ final class JournaledWallet implements EventSourcedWallet {
                             throw new IllegalStateException("replay out of order at " + sequence);
                         }
                         state.apply(event);
+                        if (windowFull(state)) {
+                            // A long replay (no usable snapshot) archives as it goes, as the writer would.
+                            archiveNow(state, ids.archive());
+                        }
                     }, config.channelOpener);
             if (journal.recovery().lastSequence() < snapshotSequence) {
                 journal.journal().close();
@@ -216,9 +226,36 @@ final class JournaledWallet implements EventSourcedWallet {
                 + " from the journal";
         LOG.warn(problem);
         problems.add(problem);
-        LedgerState.Rebuilt window = new LedgerState.Rebuilt(first, last);
-        JournalScan.scan(segments, first + 1, last, (sequence, event) -> window.add(state, event));
-        archive.write(window);
+        LedgerState.Rebuilt[] window = {new LedgerState.Rebuilt(first)};
+        JournalScan.scan(segments, first + 1, last, (sequence, event) -> {
+            window[0].add(state, event);
+            if (window[0].count() >= REBUILD_WINDOW_IDS && sequence < last) {
+                try {
+                    archive.write(window[0].endAt(sequence));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                window[0] = new LedgerState.Rebuilt(sequence);
+            }
+        });
+        archive.write(window[0].endAt(last));
+    }
+
+    /** Whether the active window holds as many ids, or bytes, as one generation should. */
+    private static boolean windowFull(LedgerState state) {
+        return state.activeIds() >= IdArchive.WINDOW_IDS_MAX || state.activeArchiveBytes() >= WINDOW_BYTES_MAX;
+    }
+
+    /** Seals the window and archives it on this thread (during the replay at open). */
+    private static void archiveNow(LedgerState state, IdArchive archive) {
+        LedgerState.Sealed window = state.seal();
+        try {
+            archive.write(window);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        window.markArchived();
+        state.dropArchived();
     }
 
     private static FileLock tryLock(FileChannel channel, Path directory) throws IOException {
@@ -264,7 +301,7 @@ final class JournaledWallet implements EventSourcedWallet {
                     deferred.complete();
                 }
                 if (committed) {
-                    state.archived(archivedThrough);
+                    state.dropArchived();
                     maybeSnapshot();
                     idsInMemory = state.idsInMemory();
                 }
@@ -346,15 +383,24 @@ final class JournaledWallet implements EventSourcedWallet {
         WalletStorageException error = new WalletStorageException("the journal could not be made durable (" + refused
                 + "); nothing of these commands was kept: retry them with the same transaction ids once the storage has room",
                 refused);
+        // Cut back and forced before anyone hears "nothing was kept"; if that fails, the writer
+        // stops and the callers hear that the outcome is unknown instead.
+        journal.rollBackToDurable();
         for (Request request : batch) {
             request.fail(error);
         }
-        journal.rollBackToDurable();
+        // Read before trusting the archive for the ids the snapshot below covers: the snapshot
+        // thread wrote this mark after the filter's bits and before that snapshot.
+        long archived = archivedThrough;
         List<String> problems = new ArrayList<>();
         LedgerState rebuilt = snapshots.loadNewest(problems).map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
         rebuilt.attach(archive);
         JournalScan.scan(segments, rebuilt.sequence() + 1, journal.durableMark().sequence(),
                 (sequence, event) -> rebuilt.apply(event));
+        if (rebuilt.windowStart() > archived) {
+            throw new IllegalStateException("the newest snapshot relies on ids archived through " + rebuilt.windowStart()
+                    + " but the archive is known to hold them only through " + archived);
+        }
         state = rebuilt;
         lastSnapshotSequence = Math.min(lastSnapshotSequence, rebuilt.sequence());
     }
@@ -367,15 +413,37 @@ final class JournaledWallet implements EventSourcedWallet {
      * windows piling up.
      */
     private void maybeSnapshot() {
-        boolean due = state.sequence() - lastSnapshotSequence >= config.snapshotEvery
-                || state.activeIds() >= IdArchive.WINDOW_IDS_MAX;
-        if (!due || state.sealedWindows() >= 2) {
+        boolean full = windowFull(state);
+        boolean due = full || state.sequence() - lastSnapshotSequence >= config.snapshotEvery;
+        if (!due) {
             return;
+        }
+        if (state.sealedWindows() >= 2) {
+            if (!full) {
+                return;
+            }
+            // The window may grow no further: the writer waits for the archive to catch up.
+            awaitSnapshotter();
+            state.dropArchived();
+            if (state.sealedWindows() >= 2) {
+                return;
+            }
         }
         lastSnapshotSequence = state.sequence();
         LedgerState.Sealed window = state.seal();
         LedgerState.Frozen frozen = state.freeze();
         snapshotter.execute(() -> archiveAndSnapshot(window, frozen));
+    }
+
+    /** Waits until the snapshot thread has finished what it was given (it stops retrying once the wallet closes). */
+    private void awaitSnapshotter() {
+        try {
+            snapshotter.submit(() -> { }).get();
+        } catch (ExecutionException | RejectedExecutionException e) {
+            LOG.warn("the snapshot thread of {} is not available", config.directory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -418,7 +486,7 @@ final class JournaledWallet implements EventSourcedWallet {
         if (history != null) {
             covered = Math.min(covered, history.checkpointPosition());
         }
-        segments.archive(covered);
+        segments.archive(covered, journal.durableMark().firstSequence());
     }
 
     /**
@@ -430,19 +498,30 @@ final class JournaledWallet implements EventSourcedWallet {
             long started = System.nanoTime();
             if (window != null) {
                 archiveUntilStored(window);
-                archivedThrough = window.lastSequence();
+                window.markArchived();
+                if (window.firstSequence() <= archivedThrough) {
+                    // Only a contiguous run of archived windows moves the mark (a window that failed keeps it).
+                    archivedThrough = window.lastSequence();
+                }
             }
             long archivedAt = System.nanoTime();
+            if (frozen.windowStart() > archivedThrough) {
+                // An earlier window could not be archived: a snapshot would rely on ids the archive lacks.
+                LOG.error("the snapshot at sequence {} is not written: the ids decided before {} are not all archived",
+                        frozen.sequence(), frozen.windowStart());
+                return null;
+            }
             Path path = snapshots.write(frozen);
             archiveSegments();
             LOG.info("{} ids archived in {} ms; snapshot at sequence {} written to {} in {} ms",
                     window == null ? 0 : window.count(),
                     (archivedAt - started) / 1_000_000, frozen.sequence(), path, (System.nanoTime() - archivedAt) / 1_000_000);
             return path;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // The window stays in memory (and holds back those after it); the journal holds every event.
             LOG.error("archiving ids or the snapshot at sequence {} failed; the journal still holds every event",
                     frozen.sequence(), e);
-            throw new UncheckedIOException(e);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
 
@@ -491,6 +570,10 @@ final class JournaledWallet implements EventSourcedWallet {
         }
         try {
             if (!snapshotter.awaitTermination(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS)) {
+                // Still at it (a disk that stays full): interrupt it, so that nothing of it runs once the directory is released.
+                snapshotter.shutdownNow();
+            }
+            if (!snapshotter.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("a snapshot of {} was still being written when the directory was released", config.directory);
             }
         } catch (InterruptedException e) {
@@ -685,7 +768,7 @@ final class JournaledWallet implements EventSourcedWallet {
                 rebuilt.apply(event);
                 if (rebuilt.activeIds() >= REPLAY_WINDOW_IDS) {
                     rebuilt.seal();
-                    rebuilt.archived(rebuilt.sequence());
+                    rebuilt.dropSealed();
                 }
             });
             return rebuilt.balance(account);
@@ -753,7 +836,7 @@ final class JournaledWallet implements EventSourcedWallet {
                     if (difference != null && divergence == null) {
                         divergence = difference;
                     }
-                    replay.archived(at);
+                    replay.dropSealed();
                 }
                 if (stop.getValue() != null) {
                     String difference = compareSnapshot(stop.getValue(), replay);
@@ -814,20 +897,25 @@ final class JournaledWallet implements EventSourcedWallet {
 
     @Override
     public long snapshot() {
-        record Sealing(LedgerState.Sealed window, LedgerState.Frozen frozen) {
+        record Sealing(long sequence, Future<Path> written) {
         }
-        // Sealed after the commit of everything before it, so that the window holds durable ids only.
+        // Sealed after the commit of everything before it, so that the window holds durable ids
+        // only, and handed to the snapshot thread by the writer, so that windows reach the
+        // archive in the order they were sealed.
         Sealing sealing = await(submit(new Request.Query<>(s -> {
             lastSnapshotSequence = s.sequence();
             LedgerState.Sealed window = s.seal();
-            return new Sealing(window, s.freeze());
+            LedgerState.Frozen frozen = s.freeze();
+            return new Sealing(frozen.sequence(), snapshotter.submit(() -> archiveAndSnapshot(window, frozen)));
         }, true)).future);
-        LedgerState.Frozen frozen = sealing.frozen();
         try {
-            snapshotter.submit(() -> archiveAndSnapshot(sealing.window(), frozen)).get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS);
+            if (sealing.written().get(WAIT_FOR_ANSWER_SECONDS, TimeUnit.SECONDS) == null) {
+                throw new WalletUnavailableException("the snapshot was not written: ids decided before it could not all be"
+                        + " archived (see the log); the journal holds every event");
+            }
             // The history projection checkpoints at the snapshot too, so that the retention policy
             // can archive every segment the snapshot covers.
-            if (projector != null && projector.awaitPosition(frozen.sequence(), WAIT_FOR_ANSWER_SECONDS * 1000)) {
+            if (projector != null && projector.awaitPosition(sealing.sequence(), WAIT_FOR_ANSWER_SECONDS * 1000)) {
                 history.checkpoint();
                 snapshotter.submit(() -> {
                     archiveSegments();
@@ -844,7 +932,7 @@ final class JournaledWallet implements EventSourcedWallet {
             Thread.currentThread().interrupt();
             throw new WalletUnavailableException("interrupted while writing a snapshot", e);
         }
-        return frozen.sequence();
+        return sealing.sequence();
     }
 
     /** Where the journal is durable up to (for tests that simulate losing what was not forced). */

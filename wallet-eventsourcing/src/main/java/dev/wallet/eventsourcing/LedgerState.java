@@ -450,11 +450,16 @@ final class LedgerState {
         return window;
     }
 
-    /** Lets go of the sealed windows the archive now holds (every id decided at or before {@code through}). */
-    void archived(long through) {
-        while (!sealed.isEmpty() && sealed.peekFirst().lastSequence() <= through) {
+    /** Lets go of the oldest sealed windows the archive has stored, in order (a window not stored keeps those after it). */
+    void dropArchived() {
+        while (!sealed.isEmpty() && sealed.peekFirst().isArchived()) {
             sealed.removeFirst();
         }
+    }
+
+    /** Lets go of every sealed window: for a replay that needs balances, not ids. */
+    void dropSealed() {
+        sealed.clear();
     }
 
     /** From now on, ids decided at or before {@link #windowStart()} and not in a sealed window are looked up in {@code archive}. */
@@ -501,6 +506,11 @@ final class LedgerState {
         return ids.size();
     }
 
+    /** About the bytes the active window takes as a generation file (commands kept whole are larger). */
+    long activeArchiveBytes() {
+        return (long) ids.size() * IdArchive.RECORD_BYTES + (long) unresolved.size() * (4 + EventCodec.PAYLOAD_MAX);
+    }
+
     /** Sealed windows waiting for the archive. */
     int sealedWindows() {
         return sealed.size();
@@ -512,15 +522,22 @@ final class LedgerState {
      */
     static final class Rebuilt implements IdArchive.Window {
         private final long firstSequence;
-        private final long lastSequence;
+        private long lastSequence;
         private final List<Long> msbs = new ArrayList<>();
         private final List<Long> lsbs = new ArrayList<>();
         private final List<IdArchive.Decided> decided = new ArrayList<>();
         private int whole;
 
-        Rebuilt(long firstSequence, long lastSequence) {
+        /** The ids decided after {@code firstSequence}; {@link #endAt} says up to where. */
+        Rebuilt(long firstSequence) {
             this.firstSequence = firstSequence;
-            this.lastSequence = lastSequence;
+            this.lastSequence = firstSequence;
+        }
+
+        /** The window covers the events up to {@code sequence}, inclusive. */
+        Rebuilt endAt(long sequence) {
+            this.lastSequence = sequence;
+            return this;
         }
 
         /** Adds the id an event decides, if any; {@code state} holds every account the event names. */
@@ -602,6 +619,8 @@ final class LedgerState {
         private final long[][] amounts;
         private final short[][] currencies;
         private final Map<Integer, MoneyCommand> whole;
+        /** Set by the snapshot thread once the archive holds this window; the writer then lets go of it. */
+        private volatile boolean archived;
 
         Sealed(long firstSequence, long lastSequence, IdTable ids, byte[][] kinds, byte[][] statuses, int[][] debited,
                int[][] credited, long[][] amounts, short[][] currencies, Map<Integer, MoneyCommand> whole) {
@@ -631,6 +650,14 @@ final class LedgerState {
         @Override
         public int count() {
             return count;
+        }
+
+        void markArchived() {
+            archived = true;
+        }
+
+        boolean isArchived() {
+            return archived;
         }
 
         @Override

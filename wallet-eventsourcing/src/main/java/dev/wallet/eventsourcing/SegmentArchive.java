@@ -46,7 +46,13 @@ final class SegmentArchive {
     SegmentArchive(Path journal, JournalRetention retention) {
         this.journal = journal;
         this.retention = retention;
-        this.archive = retention.directory().map(journal::resolve).orElse(null);
+        this.archive = retention.directory().map(journal::resolve).map(path -> path.toAbsolutePath().normalize()).orElse(null);
+        Path home = journal.toAbsolutePath().normalize();
+        if (archive != null && (archive.equals(home) || archive.equals(home.resolve(IdArchive.DIRECTORY))
+                || archive.equals(home.resolve(HistoryProjection.DIRECTORY)))) {
+            throw new IllegalArgumentException("journal segments cannot be archived into the wallet's own directory "
+                    + archive + "; name another one (a relative one is resolved inside the wallet's directory)");
+        }
     }
 
     Path journalDirectory() {
@@ -76,15 +82,17 @@ final class SegmentArchive {
 
     /**
      * Archives every segment of the journal directory but the last whose events are all at or
-     * before {@code coveredThrough}; nothing when the policy keeps them.
+     * before {@code coveredThrough}, and that starts before {@code writingFirst} (the segment the
+     * journal is durable in, which a failed write rolls back to); nothing when the policy keeps them.
      */
-    void archive(long coveredThrough) throws IOException {
+    void archive(long coveredThrough, long writingFirst) throws IOException {
         if (archive == null) {
             return;
         }
         List<Path> inJournal = Journal.segments(journal);
         for (int i = 0; i + 1 < inJournal.size(); i++) {
-            if (Journal.firstSequenceOf(inJournal.get(i + 1)) - 1 > coveredThrough) {
+            if (Journal.firstSequenceOf(inJournal.get(i + 1)) - 1 > coveredThrough
+                    || Journal.firstSequenceOf(inJournal.get(i)) >= writingFirst) {
                 break;
             }
             archiveOne(inJournal.get(i));
@@ -142,7 +150,8 @@ final class SegmentArchive {
         }
         Path copy = Files.createTempFile(segment.path().getParent(), segment.path().getFileName().toString(), ".reading");
         try {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(segment.path()), 1 << 16)) {
+            try (InputStream file = Files.newInputStream(segment.path());
+                 InputStream in = new GZIPInputStream(file, 1 << 16)) {
                 Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
             }
             return new SegmentReader(copy, true);

@@ -14,8 +14,10 @@ import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletMetric;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -91,6 +93,13 @@ class IdArchiveTest {
         // A generation lost: written again from the journal.
         List<Path> generations = generations(ids);
         Files.delete(generations.get(generations.size() / 2));
+        reopenAndCheck(directory, decided, "was missing and was rebuilt from the journal");
+
+        // A generation whose header is damaged: removed, and written again from the journal.
+        generations = generations(ids);
+        try (FileChannel damaged = FileChannel.open(generations.get(1), StandardOpenOption.WRITE)) {
+            damaged.truncate(IdArchive.HEADER_BYTES / 2);
+        }
         reopenAndCheck(directory, decided, "was missing and was rebuilt from the journal");
 
         // The newest snapshot lost (as when a crash comes between archiving a window and the

@@ -2,6 +2,7 @@ package dev.wallet.eventsourcing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.Money;
@@ -66,6 +67,15 @@ class JournalRetentionTest {
             AuditReport audit = wallet.audit();
             assertTrue(audit.passed(), audit.toString());
             assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+        }
+    }
+
+    @Test
+    void archivingIntoTheWalletsOwnDirectories_isRefused(@TempDir Path directory) {
+        for (Path own : List.of(Path.of(""), directory, Path.of("ids"), Path.of("history"), Path.of("archive/.."))) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> Ledger.builder(directory).journalRetention(JournalRetention.moveTo(own)).build().close());
+            assertTrue(refused.getMessage().contains("cannot be archived into the wallet's own directory"), refused.getMessage());
         }
     }
 

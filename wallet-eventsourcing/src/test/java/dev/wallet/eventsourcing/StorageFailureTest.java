@@ -107,7 +107,11 @@ class StorageFailureTest {
         return balances;
     }
 
-    /** Journal channels that refuse writes (or forces) with "No space left on device" while {@link #full}. */
+    /**
+     * Journal channels that refuse writes (or the force of what was written) with "No space left
+     * on device" while {@link #full}, as a full file system does: cutting a file back frees
+     * blocks, and forcing that cut succeeds.
+     */
     private static final class FullDisk implements Journal.ChannelOpener {
         private final Refused refused;
         volatile boolean full;
@@ -119,8 +123,19 @@ class StorageFailureTest {
         @Override
         public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
             return new DelegatingFileChannel(FileChannel.open(path, options)) {
+                /** Whether bytes were written since the last force or cut. */
+                private boolean written;
+
+                @Override
+                public FileChannel truncate(long size) throws IOException {
+                    delegate.truncate(size);
+                    written = false;
+                    return this;
+                }
+
                 @Override
                 public int write(ByteBuffer src, long position) throws IOException {
+                    written = true;
                     if (full && refused == Refused.WRITE) {
                         // A disk that takes part of a write and then has no room left.
                         ByteBuffer part = src.duplicate();
@@ -133,10 +148,11 @@ class StorageFailureTest {
 
                 @Override
                 public void force(boolean metaData) throws IOException {
-                    if (full) {
+                    if (full && written) {
                         throw new IOException("No space left on device");
                     }
                     delegate.force(metaData);
+                    written = false;
                 }
             };
         }
