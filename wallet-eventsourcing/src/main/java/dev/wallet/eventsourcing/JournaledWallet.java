@@ -119,7 +119,8 @@ final class JournaledWallet implements EventSourcedWallet {
     private volatile long idsInMemory;
 
     private JournaledWallet(Builder config, FileChannel lockChannel, FileLock lock, Journal journal, LedgerState state,
-                            SnapshotStore snapshots, IdArchive archive, HistoryProjection history, RecoveryReport recovery) {
+                            SnapshotStore snapshots, IdArchive archive, SegmentArchive segments, HistoryProjection history,
+                            RecoveryReport recovery) {
         this.config = config;
         this.faults = config.faults;
         this.lockChannel = lockChannel;
@@ -141,7 +142,7 @@ final class JournaledWallet implements EventSourcedWallet {
             return thread;
         });
         this.history = history;
-        this.segments = new SegmentArchive(config.directory, config.retention);
+        this.segments = segments;
         this.projector = config.history ? new Projector(journal, segments, history, config.snapshotEvery,
                 "wallet-es-projector-" + name) : null;
     }
@@ -151,6 +152,8 @@ final class JournaledWallet implements EventSourcedWallet {
         long started = System.nanoTime();
         Path directory = config.directory;
         FileChannel lockChannel = null;
+        Journal.Opened journal = null;
+        HistoryProjection history = null;
         boolean opened = false;
         try {
             Files.createDirectories(directory);
@@ -158,18 +161,19 @@ final class JournaledWallet implements EventSourcedWallet {
             FileLock lock = tryLock(lockChannel, directory);
             SnapshotStore snapshots = new SnapshotStore(directory, config.snapshotsRetained);
             snapshots.removeLeftovers();
+            SegmentArchive segments = new SegmentArchive(directory, config.retention);
+            segments.removeLeftovers();
             List<String> problems = new ArrayList<>();
             Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(problems);
             LedgerState state = loaded.map(SnapshotStore.Loaded::state).orElseGet(LedgerState::new);
             long snapshotSequence = state.sequence();
             IdArchive.Opened ids = IdArchive.open(directory, state.windowStart(), config.idFilterBytes);
             for (long[] missing : ids.missing()) {
-                rebuildGeneration(new SegmentArchive(directory, config.retention), state, missing[0], missing[1],
-                        ids.archive(), problems);
+                rebuildGeneration(segments, state, missing[0], missing[1], ids.archive(), problems);
             }
             state.attach(ids.archive());
             int stagingBytes = STAGED_BYTES_TARGET + (config.batchCommandsMax + 2) * Journal.RECORD_BYTES_MAX;
-            Journal.Opened journal = Journal.open(directory, config.segmentBytes, stagingBytes,
+            journal = Journal.open(directory, config.segmentBytes, stagingBytes,
                     snapshotSequence, (sequence, event) -> {
                         if (sequence != state.sequence() + 1) {
                             throw new IllegalStateException("replay out of order at " + sequence);
@@ -181,11 +185,10 @@ final class JournaledWallet implements EventSourcedWallet {
                         }
                     }, config.channelOpener);
             if (journal.recovery().lastSequence() < snapshotSequence) {
-                journal.journal().close();
                 throw new JournalCorruptedException(directory, 0, "the newest snapshot covers sequence " + snapshotSequence
                         + " but the journal ends at " + journal.recovery().lastSequence());
             }
-            HistoryProjection history = config.history ? HistoryProjection.open(directory) : null;
+            history = config.history ? HistoryProjection.open(directory) : null;
             if (history != null && history.position() > state.sequence()) {
                 // The journal lost its tail after the projection read it (a torn tail cut back): rebuild it.
                 String problem = "the history projection was at sequence " + history.position() + ", past the journal's end at "
@@ -201,7 +204,7 @@ final class JournaledWallet implements EventSourcedWallet {
             LOG.info("opened {}: snapshot at {}, replayed {} events to sequence {} in {} ms", directory,
                     snapshotSequence, report.eventsReplayed(), report.lastSequence(), report.elapsedMillis());
             JournaledWallet wallet = new JournaledWallet(config, lockChannel, lock, journal.journal(), state, snapshots,
-                    ids.archive(), history, report);
+                    ids.archive(), segments, history, report);
             wallet.start();
             opened = true;
             return wallet;
@@ -209,7 +212,8 @@ final class JournaledWallet implements EventSourcedWallet {
             throw new UncheckedIOException("cannot open the event-sourced wallet in " + directory, e);
         } finally {
             if (!opened) {
-                // Whatever stopped the open (even an Error), the directory must not stay locked.
+                // Whatever stopped the open (even an Error), nothing stays open and the directory must not stay locked.
+                closeQuietly(journal, history);
                 closeQuietly(lockChannel);
             }
         }
@@ -982,6 +986,18 @@ final class JournaledWallet implements EventSourcedWallet {
             writer.join(TimeUnit.SECONDS.toMillis(WAIT_FOR_ANSWER_SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Journal.Opened journal, HistoryProjection history) {
+        for (AutoCloseable open : new AutoCloseable[] {journal == null ? null : journal.journal()::abandon, history}) {
+            if (open != null) {
+                try {
+                    open.close();
+                } catch (Exception e) {
+                    LOG.warn("closing {} after a failed open failed", open, e);
+                }
+            }
         }
     }
 

@@ -55,6 +55,22 @@ final class SegmentArchive {
         }
     }
 
+    /** Removes what a process killed mid-way left in the archive: unfinished copies and decompressed segments being read. */
+    void removeLeftovers() throws IOException {
+        if (archive == null || !Files.isDirectory(archive)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(archive)) {
+            for (Path path : files.toList()) {
+                String name = path.getFileName().toString();
+                if (name.endsWith(".tmp") || name.endsWith(".reading")) {
+                    LOG.info("removing {}, left by a process that stopped while archiving or reading it", path);
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
     Path journalDirectory() {
         return journal;
     }

@@ -56,9 +56,13 @@ class JournalRetentionTest {
         assertTrue(archived.size() >= 2, "archived " + archived);
         assertTrue(Journal.segments(directory).stream().noneMatch(p -> Journal.firstSequenceOf(p) == 1),
                 "the first segment left the journal directory");
-        // Lose the history checkpoint, so that the projection is rebuilt from the first event.
+        // Lose the history checkpoint, so that the projection is rebuilt from the first event; and
+        // leave what a process killed while archiving or reading a segment leaves behind.
         Files.delete(directory.resolve(HistoryProjection.DIRECTORY).resolve("checkpoint.bin"));
+        Path unfinished = Files.write(directory.resolve("archive").resolve(archived.get(0).getFileName() + ".tmp"), new byte[10]);
+        Path reading = Files.write(directory.resolve("archive").resolve("journal-copy.reading"), new byte[10]);
         try (EventSourcedWallet wallet = builder(directory, compressed).build()) {
+            assertFalse(Files.exists(unfinished) || Files.exists(reading), "leftovers are removed at open");
             assertEquals(earlyBalance, wallet.balanceAt(Ledger.account(0), early).orElseThrow());
             assertEquals(history, wallet.history(Ledger.account(0)));
             for (Transfer transfer : first) {
