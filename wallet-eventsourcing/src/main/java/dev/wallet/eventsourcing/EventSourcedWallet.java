@@ -188,10 +188,7 @@ public interface EventSourcedWallet extends Wallet, ReplayableHistory {
          * slower, never wrong, and never a wall.
          */
         public Builder idFilterBytes(long bytes) {
-            if (bytes < 64 || bytes > (8L << 30) || Long.bitCount(bytes) != 1) {
-                throw new IllegalArgumentException("idFilterBytes must be a power of two between 64 bytes and 8 GiB: " + bytes);
-            }
-            this.idFilterBytes = bytes;
+            this.idFilterBytes = IdFilter.checkedBytes(bytes);
             return this;
         }
 

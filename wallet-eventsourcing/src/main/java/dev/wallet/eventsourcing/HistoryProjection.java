@@ -186,11 +186,6 @@ final class HistoryProjection implements AutoCloseable {
         }
     }
 
-    /** Bytes of movements on disk. */
-    long bytesOnDisk() {
-        return records * RECORD_BYTES;
-    }
-
     @Override
     public void close() throws IOException {
         try {

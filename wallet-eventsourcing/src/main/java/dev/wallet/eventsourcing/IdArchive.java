@@ -296,7 +296,7 @@ final class IdArchive implements AutoCloseable {
             order[entry] = ((IdFilter.hash(window.msb(entry), window.lsb(entry)) & ~ENTRY_MASK) | entry) ^ Long.MIN_VALUE;
         }
         Arrays.sort(order);
-        List<int[]> wholeAt = new ArrayList<>();
+        List<Integer> wholeAt = new ArrayList<>();
         List<MoneyCommand> whole = new ArrayList<>();
         out.reserve(HEADER_BYTES).putInt(MAGIC).putInt(VERSION).putLong(window.firstSequence()).putLong(window.lastSequence())
                 .putInt(count).putInt(window.wholeCount());
@@ -306,12 +306,12 @@ final class IdArchive implements AutoCloseable {
             window.putRecord(entry, out.reserve(RECORD_BYTES).putLong(window.msb(entry)).putLong(window.lsb(entry)));
             MoneyCommand kept = anyWhole ? window.whole(entry) : null;
             if (kept != null) {
-                wholeAt.add(new int[] {record});
+                wholeAt.add(record);
                 whole.add(kept);
             }
         }
         for (int i = 0; i < whole.size(); i++) {
-            EventCodec.encodeCommand(whole.get(i), out.reserve(4 + EventCodec.PAYLOAD_MAX).putInt(wholeAt.get(i)[0]));
+            EventCodec.encodeCommand(whole.get(i), out.reserve(4 + EventCodec.PAYLOAD_MAX).putInt(wholeAt.get(i)));
         }
         if (whole.size() != window.wholeCount()) {
             throw new IllegalStateException("a window said it kept " + window.wholeCount() + " whole commands but holds "
@@ -357,22 +357,6 @@ final class IdArchive implements AutoCloseable {
             total += generation.count;
         }
         return total;
-    }
-
-    long bytesOnDisk() throws IOException {
-        long total = 0;
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path path : files.toList()) {
-                total += Files.size(path);
-            }
-        }
-        return total;
-    }
-
-    /** Bytes of memory the filter holds (0 until the first id is archived). */
-    long filterBytesInMemory() {
-        IdFilter current = filter;
-        return current == null ? 0 : current.bytes();
     }
 
     private static List<Path> list(Path directory) throws IOException {

@@ -13,14 +13,14 @@ package dev.wallet.eventsourcing;
  */
 final class IdFilter {
 
-    static final int LONGS_PER_BLOCK = 8;
+    private static final int LONGS_PER_BLOCK = 8;
 
     private final long[] words;
     private final int blockMask;
 
     /** A filter of {@code bytes} (a power of two between 64 bytes and 8 GiB). */
     IdFilter(long bytes) {
-        this(new long[checkedLength(bytes)]);
+        this(new long[(int) (checkedBytes(bytes) / Long.BYTES)]);
     }
 
     /** A filter over words read back from a file written from {@link #words()}. */
@@ -33,12 +33,12 @@ final class IdFilter {
         this.blockMask = words.length / LONGS_PER_BLOCK - 1;
     }
 
-    private static int checkedLength(long bytes) {
+    /** {@code bytes}, if it is a size a filter can have (a power of two from 64 bytes to 8 GiB). */
+    static long checkedBytes(long bytes) {
         if (bytes < 64 || bytes > (8L << 30) || Long.bitCount(bytes) != 1) {
-            throw new IllegalArgumentException("the id filter's size must be a power of two between 64 bytes and 8 GiB: "
-                    + bytes);
+            throw new IllegalArgumentException("idFilterBytes must be a power of two between 64 bytes and 8 GiB: " + bytes);
         }
-        return (int) Math.min(Integer.MAX_VALUE - 7, bytes / Long.BYTES);
+        return bytes;
     }
 
     long bytes() {

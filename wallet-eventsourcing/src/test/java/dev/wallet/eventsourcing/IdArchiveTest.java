@@ -2,6 +2,7 @@ package dev.wallet.eventsourcing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wallet.api.AccountId;
@@ -106,10 +107,22 @@ class IdArchiveTest {
         // snapshot that relies on it): the generation newer than the snapshot left is removed, and
         // the journal decides its ids again.
         List<Path> snapshots = new SnapshotStore(directory, 2).list();
-        Files.delete(snapshots.get(snapshots.size() - 1));
-        int before = generations(ids).size();
+        Path newest = snapshots.get(snapshots.size() - 1);
+        Path orphan = ids.resolve(String.format("ids-%020d.gen", SnapshotStore.sequenceOf(newest)));
+        assertTrue(Files.exists(orphan), "the generation the newest snapshot relies on");
+        Files.delete(newest);
         reopenAndCheck(directory, decided, "");
-        assertTrue(generations(ids).size() >= before - 1);
+        assertFalse(Files.exists(orphan), "a generation newer than the snapshot left is removed at open");
+    }
+
+    @Test
+    void idFilterBytes_isAPowerOfTwoFrom64BytesTo8GiB(@TempDir Path directory) {
+        for (long bytes : new long[] {0, 32, 100, (1L << 20) + 64, 16L << 30}) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> Ledger.builder(directory).idFilterBytes(bytes));
+            assertTrue(refused.getMessage().contains("power of two between 64 bytes and 8 GiB"), refused.getMessage());
+        }
+        Ledger.builder(directory).idFilterBytes(64).idFilterBytes(8L << 30);
     }
 
     @Test
