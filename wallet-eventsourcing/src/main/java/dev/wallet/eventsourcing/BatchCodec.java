@@ -58,10 +58,10 @@ import java.util.Optional;
  * Kind 2 (state) has no body; the reply is int64 applied log index, int64 event sequence and the
  * 32-byte SHA-256 state digest.
  */
-final class BatchCodec {
+public final class BatchCodec {
 
     /** The format clients send. */
-    static final byte VERSION = 1;
+    public static final byte VERSION = 1;
     /** The format the leader logs, with resolved items. */
     static final byte VERSION_RESOLVED = 2;
     static final byte MONEY = 1;
@@ -71,8 +71,8 @@ final class BatchCodec {
     static final byte QUERY_STATE = 2;
     static final byte QUERY_LOOKUP = 3;
     static final byte QUERY_BALANCES = 4;
-    static final byte REPLAY_BIT = (byte) 0x80;
-    static final byte CAPACITY_EXCEEDED = 0x7f;
+    public static final byte REPLAY_BIT = (byte) 0x80;
+    public static final byte CAPACITY_EXCEEDED = 0x7f;
     /** Most items a batch the leader accepts may hold: four times the client's largest entry, and a bound on what it sizes for. */
     static final int ITEMS_MAX = 1 << 16;
     /**
@@ -101,7 +101,7 @@ final class BatchCodec {
     }
 
     /** The state a replica reports: where it is and a digest of everything it holds. */
-    record StateReport(long appliedIndex, long sequence, byte[] digest) {
+    public record StateReport(long appliedIndex, long sequence, byte[] digest) {
     }
 
     private BatchCodec() {
@@ -126,23 +126,23 @@ final class BatchCodec {
     }
 
     /** The bytes of a money command's item in a format-1 batch (its type byte included). */
-    static int moneyItemBytes(MoneyCommand command) {
+    public static int moneyItemBytes(MoneyCommand command) {
         return 1 + EventCodec.commandBytes(command);
     }
 
     /** Writes a money command's item (its type byte included) at the buffer's position, little-endian. */
-    static void putMoneyItem(MoneyCommand command, ByteBuffer out) {
+    public static void putMoneyItem(MoneyCommand command, ByteBuffer out) {
         out.put(MONEY);
         EventCodec.encodeCommand(command, out);
     }
 
     /** The bytes of an open's item in a format-1 batch (its type byte included). */
-    static int openItemBytes(AccountId account) {
+    public static int openItemBytes(AccountId account) {
         return 1 + 1 + account.value().length() + 3;
     }
 
     /** Writes an open's item (its type byte included) at the buffer's position. */
-    static void putOpenItem(AccountId account, Currency currency, ByteBuffer out) {
+    public static void putOpenItem(AccountId account, Currency currency, ByteBuffer out) {
         out.put(OPEN);
         EventCodec.putAscii(account.value(), out);
         EventCodec.putCurrency(currency, out);
@@ -272,7 +272,7 @@ final class BatchCodec {
         return (byte) (status.code() | (replay ? REPLAY_BIT : 0));
     }
 
-    static ByteBuffer balanceQuery(AccountId account) {
+    public static ByteBuffer balanceQuery(AccountId account) {
         ByteBuffer out = ByteBuffer.allocate(2 + account.value().length());
         out.put(QUERY_BALANCE);
         EventCodec.putAscii(account.value(), out);
@@ -280,7 +280,7 @@ final class BatchCodec {
     }
 
     /** Layout: kind (1), id's most and least significant bits (8 + 8, little-endian). */
-    static ByteBuffer lookupQuery(TransactionId id) {
+    public static ByteBuffer lookupQuery(TransactionId id) {
         ByteBuffer out = ByteBuffer.allocate(17).order(ByteOrder.LITTLE_ENDIAN);
         out.put(QUERY_LOOKUP).putLong(id.value().getMostSignificantBits()).putLong(id.value().getLeastSignificantBits());
         return out.flip();
@@ -297,13 +297,13 @@ final class BatchCodec {
         return ByteBuffer.wrap(new byte[] {lookup.flatMap(TransactionLookup::status).map(Status::code).orElse((byte) 0)});
     }
 
-    static Optional<Status> decodeLookup(ByteBuffer in) {
+    public static Optional<Status> decodeLookup(ByteBuffer in) {
         byte code = in.get(in.position());
         return code == 0 ? Optional.empty() : Optional.of(Status.fromCode(code));
     }
 
     /** Layout: kind (1), count (4, little-endian), then each account as {@link EventCodec#putAscii}. */
-    static ByteBuffer balancesQuery(List<AccountId> accounts) {
+    public static ByteBuffer balancesQuery(List<AccountId> accounts) {
         int size = 5;
         for (AccountId account : accounts) {
             size += 1 + account.value().length();
@@ -336,7 +336,7 @@ final class BatchCodec {
         return out.flip();
     }
 
-    static List<Optional<Money>> decodeBalances(ByteBuffer in, int count) {
+    public static List<Optional<Money>> decodeBalances(ByteBuffer in, int count) {
         in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
         List<Optional<Money>> balances = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -350,7 +350,7 @@ final class BatchCodec {
         return balances;
     }
 
-    static ByteBuffer stateQuery() {
+    public static ByteBuffer stateQuery() {
         return ByteBuffer.wrap(new byte[] {QUERY_STATE});
     }
 
@@ -364,7 +364,7 @@ final class BatchCodec {
         return out.flip();
     }
 
-    static Optional<Money> decodeBalance(ByteBuffer in) {
+    public static Optional<Money> decodeBalance(ByteBuffer in) {
         in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
         if (in.get() == 0) {
             return Optional.empty();
@@ -379,7 +379,7 @@ final class BatchCodec {
         return out.flip();
     }
 
-    static StateReport decodeState(ByteBuffer in) {
+    public static StateReport decodeState(ByteBuffer in) {
         in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
         long index = in.getLong();
         long sequence = in.getLong();

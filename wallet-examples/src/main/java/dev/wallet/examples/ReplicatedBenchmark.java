@@ -1,7 +1,7 @@
 package dev.wallet.examples;
 
-import dev.wallet.eventsourcing.EmbeddedCluster;
-import dev.wallet.eventsourcing.ReplicatedWallet;
+import dev.wallet.raft.EmbeddedCluster;
+import dev.wallet.raft.ReplicatedWallet;
 import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.LoadRun;
 import dev.wallet.examples.bench.TransferSource;

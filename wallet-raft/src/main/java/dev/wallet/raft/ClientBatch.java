@@ -1,8 +1,9 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.MoneyCommand;
 import dev.wallet.api.TransactionId;
+import dev.wallet.eventsourcing.BatchCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Currency;

@@ -1,4 +1,4 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import dev.wallet.api.AccountId;
 import dev.wallet.api.BalanceSnapshot;
@@ -18,6 +18,7 @@ import dev.wallet.api.spi.CrashPoint;
 import dev.wallet.api.spi.FaultInjector;
 import dev.wallet.api.spi.LedgerRules;
 import dev.wallet.api.spi.SimulatedCrashException;
+import dev.wallet.eventsourcing.BatchCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

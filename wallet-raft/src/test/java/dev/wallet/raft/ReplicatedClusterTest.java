@@ -1,4 +1,4 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,7 @@ import dev.wallet.api.Status;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.eventsourcing.ReplicaLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -224,8 +225,8 @@ class ReplicatedClusterTest {
                                 replica + " keeps its newest two snapshots: " + snapshots);
                         for (int i = 0; i < snapshots.size(); i++) {
                             if (i > 0) {
-                                long older = SnapshotStore.read(snapshots.get(i - 1)).sequence();
-                                long newer = SnapshotStore.read(snapshots.get(i)).sequence();
+                                long older = ReplicaLedger.read(snapshots.get(i - 1)).freeze().sequence();
+                                long newer = ReplicaLedger.read(snapshots.get(i)).freeze().sequence();
                                 assertTrue(newer - older >= older / 2, replica + ": a snapshot once the state grew by half, not at "
                                         + older + " -> " + newer + " events");
                             }

@@ -1,4 +1,4 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import dev.wallet.api.WalletUnavailableException;
 

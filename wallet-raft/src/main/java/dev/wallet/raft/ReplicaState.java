@@ -1,5 +1,6 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
+import dev.wallet.eventsourcing.BatchCodec;
 import java.util.HexFormat;
 
 /**

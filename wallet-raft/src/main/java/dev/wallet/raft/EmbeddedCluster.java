@@ -1,6 +1,8 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.eventsourcing.BatchCodec;
+import dev.wallet.eventsourcing.ReplicaLedger;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -105,7 +107,7 @@ public final class EmbeddedCluster implements AutoCloseable {
             properties.store(out, "replica id = port on " + HOST + "; peer addresses must not change");
         }
         Files.move(temporary, recorded, StandardCopyOption.ATOMIC_MOVE);
-        SnapshotStore.forceDirectory(directory);
+        ReplicaLedger.forceDirectory(directory);
     }
 
     /** The group at the recorded addresses: a restarted replica's starting configuration. */
@@ -220,7 +222,7 @@ public final class EmbeddedCluster implements AutoCloseable {
             throw new IllegalStateException("replica " + replicaId + " is stopped");
         }
         try {
-            return ReplicaState.of(replicaId, server.stateMachine().report());
+            return ReplicaState.of(replicaId, BatchCodec.decodeState(server.stateMachine().report()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,4 +1,4 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import java.io.File;
 import java.io.IOException;
@@ -7,11 +7,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import dev.wallet.api.Money;
-import java.util.ArrayList;
+import dev.wallet.eventsourcing.ReplicaLedger;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -40,15 +38,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The wallet's pure state machine ({@link LedgerState}) behind Raft: every replica applies the
+ * The wallet's pure state machine ({@link ReplicaLedger}) behind Raft: every replica applies the
  * same committed batches in log order and so holds the same balances and the same idempotency
  * index. The leader logs each client batch as a resolved entry (accounts named by number, see
- * {@link BatchCodec}); commands are decided with the single node's rules ({@link BatchApplier}
+ * {@link dev.wallet.eventsourcing.BatchCodec}); commands are decided with the single node's rules ({@code BatchApplier}
  * reads each entry's bytes and decides the common case without building objects, everything else
- * through {@link LedgerState#process}); the events are applied and dropped, because the Raft log
+ * through the single node's command path); the events are applied and dropped, because the Raft log
  * of command batches is the replicated history.
  *
- * <p>Snapshots use the single-node format ({@link LedgerState.Frozen}, whose CRC32C covers every
+ * <p>Snapshots use the single-node format ({@link ReplicaLedger.Image}, whose CRC32C covers every
  * byte), written atomically as {@code snapshot.<term>_<index>}, where Ratis looks for them and
  * from where it ships them to a replica whose log was purged; they are written by a thread of
  * their own while applying goes on, and only once the commands decided since the last one number
@@ -72,10 +70,8 @@ final class WalletStateMachine extends BaseStateMachine {
     private final long snapshotEveryEntries;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Object lock = new Object();
-    private final BatchApplier applier = new BatchApplier();
-    /** The leader's, for {@link #startTransaction}; used under {@code lock}, like {@code applier}. */
-    private final BatchApplier resolver = new BatchApplier();
-    private LedgerState state = new LedgerState();
+    /** Guarded by {@code lock}. */
+    private ReplicaLedger state = new ReplicaLedger();
     private final ExecutorService snapshotWriter = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "wallet-snapshot-writer");
         thread.setDaemon(true);
@@ -172,9 +168,9 @@ final class WalletStateMachine extends BaseStateMachine {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             channel.force(true);
         }
-        LedgerState loaded;
+        ReplicaLedger loaded;
         try {
-            loaded = SnapshotStore.read(file);
+            loaded = ReplicaLedger.read(file);
         } catch (IOException | RuntimeException e) {
             throw new IOException("snapshot " + file + " is unreadable: " + e.getMessage(), e);
         }
@@ -182,10 +178,10 @@ final class WalletStateMachine extends BaseStateMachine {
             state = loaded;
             setLastAppliedTermIndex(newest.getTermIndex());
             latestSnapshot = newest;
-            snapshotSequence = loaded.sequence();
+            snapshotSequence = loaded.freeze().sequence();
             itemsAtSnapshot = itemsDecided;
         }
-        LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, loaded.sequence());
+        LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, snapshotSequence);
         removeOldSnapshots();
     }
 
@@ -201,7 +197,7 @@ final class WalletStateMachine extends BaseStateMachine {
         byte[] entry;
         try {
             synchronized (lock) {
-                entry = resolver.resolve(state, batch);
+                entry = state.resolve(batch);
             }
         } catch (RuntimeException e) {
             throw new IOException("refused a malformed batch: " + e.getMessage(), e);
@@ -217,16 +213,15 @@ final class WalletStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
         ByteBuffer batch = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
-        byte version = batch.get(batch.position());
-        if (version != BatchCodec.VERSION && version != BatchCodec.VERSION_RESOLVED) {
+        if (!ReplicaLedger.knowsFormatOf(batch)) {
             // Written by a leader of a newer version: skipping it would leave this replica's state behind the others'.
             throw new IllegalStateException(getId() + " cannot apply log entry " + entry.getIndex() + ": batch format "
-                    + version + " is unknown to this version; every replica must run the same version");
+                    + batch.get(batch.position()) + " is unknown to this version; every replica must run the same version");
         }
         byte[] reply;
         synchronized (lock) {
             try {
-                reply = applier.apply(state, batch);
+                reply = state.apply(batch);
                 itemsDecided += reply.length;
             } catch (IllegalArgumentException e) {
                 // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
@@ -242,30 +237,14 @@ final class WalletStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> query(Message request) {
         ByteBuffer query = request.getContent().asReadOnlyByteBuffer();
         try {
-            byte kind = query.get(query.position());
             ByteBuffer answer;
-            if (kind == BatchCodec.QUERY_BALANCE) {
-                var account = BatchCodec.decodeBalanceQuery(query);
-                synchronized (lock) {
-                    answer = BatchCodec.encodeBalance(state.balance(account));
-                }
-            } else if (kind == BatchCodec.QUERY_LOOKUP) {
-                var id = BatchCodec.decodeLookupQuery(query);
-                synchronized (lock) {
-                    answer = BatchCodec.encodeLookup(state.lookup(id));
-                }
-            } else if (kind == BatchCodec.QUERY_BALANCES) {
-                var accounts = BatchCodec.decodeBalancesQuery(query);
-                List<Optional<Money>> balances = new ArrayList<>(accounts.size());
-                // Under the lock the applying thread holds for a whole entry: every account as of one applied index.
-                synchronized (lock) {
-                    accounts.forEach(account -> balances.add(state.balance(account)));
-                }
-                answer = BatchCodec.encodeBalances(balances);
-            } else if (kind == BatchCodec.QUERY_STATE) {
-                answer = BatchCodec.encodeState(report());
+            if (ReplicaLedger.asksForState(query)) {
+                answer = report();
             } else {
-                throw new IllegalArgumentException("unknown query kind " + kind);
+                // Under the lock the applying thread holds for a whole entry: balances as of one applied index.
+                synchronized (lock) {
+                    answer = state.query(query);
+                }
             }
             return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
         } catch (RuntimeException e) {
@@ -273,14 +252,15 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
-    BatchCodec.StateReport report() {
-        LedgerState.Frozen frozen;
+    /** Where this replica is and a digest of its state, taken outside the lock from a frozen image. */
+    ByteBuffer report() {
+        ReplicaLedger.Image image;
         TermIndex applied;
         synchronized (lock) {
-            frozen = state.freeze();
+            image = state.freeze();
             applied = getLastAppliedTermIndex();
         }
-        return new BatchCodec.StateReport(applied == null ? 0 : applied.getIndex(), frozen.sequence(), frozen.digest());
+        return ReplicaLedger.stateReport(applied == null ? 0 : applied.getIndex(), image);
     }
 
     /**
@@ -301,7 +281,7 @@ final class WalletStateMachine extends BaseStateMachine {
         if (writing != null && writing.isDone()) {
             collectWritten();
         } else if (writing == null) {
-            LedgerState.Frozen frozen = null;
+            ReplicaLedger.Image frozen = null;
             TermIndex last;
             synchronized (lock) {
                 last = getLastAppliedTermIndex();
@@ -315,7 +295,7 @@ final class WalletStateMachine extends BaseStateMachine {
                 }
             }
             if (frozen != null) {
-                LedgerState.Frozen taken = frozen;
+                ReplicaLedger.Image taken = frozen;
                 writingSequence = taken.sequence();
                 writing = snapshotWriter.submit(() -> write(taken, last));
             }
@@ -370,10 +350,10 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
-    private SingleFileSnapshotInfo write(LedgerState.Frozen frozen, TermIndex last) throws IOException {
+    private SingleFileSnapshotInfo write(ReplicaLedger.Image frozen, TermIndex last) throws IOException {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         if (!file.exists()) {
-            SnapshotStore.writeAtomically(frozen, file.toPath());
+            frozen.writeAtomically(file.toPath());
         }
         LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
         return new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), last);
@@ -400,7 +380,7 @@ final class WalletStateMachine extends BaseStateMachine {
     private void removeUnfinished() throws IOException {
         File directory = storage.getSnapshotFile(0, 0).getParentFile();
         if (directory != null && directory.isDirectory()) {
-            SnapshotStore.removeLeftovers(directory.toPath());
+            ReplicaLedger.removeLeftovers(directory.toPath());
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.wallet.eventsourcing;
+package dev.wallet.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
