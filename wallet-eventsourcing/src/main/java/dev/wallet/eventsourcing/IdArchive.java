@@ -243,6 +243,17 @@ final class IdArchive implements AutoCloseable {
         }
     }
 
+    /** The generation files holding the ids decided at or before {@code through}, oldest first. */
+    List<Path> files(long through) {
+        List<Path> files = new ArrayList<>();
+        for (Generation generation : generations) {
+            if (generation.last <= through) {
+                files.add(generation.path);
+            }
+        }
+        return files;
+    }
+
     /** Saves the filter (on close, so that the next open has nothing to add). */
     @Override
     public void close() throws IOException {
@@ -322,6 +333,9 @@ final class IdArchive implements AutoCloseable {
 
     /** Entry numbers below 2^28 fit beside a hash's upper 36 bits (windows are sealed well before). */
     private static final long ENTRY_MASK = (1L << 28) - 1;
+
+    /** Bytes a generation file holds at most: well within one memory map. */
+    static final long WINDOW_BYTES_MAX = 1L << 30;
 
     /** The largest window a generation holds: its records stay within one memory map. */
     static final int WINDOW_IDS_MAX = (int) Math.min(ENTRY_MASK, (Integer.MAX_VALUE - HEADER_BYTES) / RECORD_BYTES / 2);

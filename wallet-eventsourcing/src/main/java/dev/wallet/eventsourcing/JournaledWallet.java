@@ -77,8 +77,6 @@ final class JournaledWallet implements EventSourcedWallet {
     };
     /** Ids a rebuilt generation holds at most (they are boxed while it is built). */
     private static final int REBUILD_WINDOW_IDS = 2_000_000;
-    /** Bytes a generation file holds at most: well within one memory map. */
-    private static final long WINDOW_BYTES_MAX = 1L << 30;
     /** Ids a replay for a past balance holds before it lets them go. */
     private static final int REPLAY_WINDOW_IDS = 5_000_000;
     /** Stop draining more requests into a batch once this many bytes are staged. */
@@ -247,7 +245,7 @@ final class JournaledWallet implements EventSourcedWallet {
 
     /** Whether the active window holds as many ids, or bytes, as one generation should. */
     private static boolean windowFull(LedgerState state) {
-        return state.activeIds() >= IdArchive.WINDOW_IDS_MAX || state.activeArchiveBytes() >= WINDOW_BYTES_MAX;
+        return state.activeIds() >= IdArchive.WINDOW_IDS_MAX || state.activeArchiveBytes() >= IdArchive.WINDOW_BYTES_MAX;
     }
 
     /** Seals the window and archives it on this thread (during the replay at open). */

@@ -49,7 +49,8 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     private EmbeddedCluster(Builder builder) {
         this.directory = builder.directory;
-        this.settings = new ReplicaServer.ReplicaSettings(builder.snapshotEveryEntries, 2, builder.logSegmentBytes);
+        this.settings = new ReplicaServer.ReplicaSettings(builder.snapshotEveryEntries, 2, builder.logSegmentBytes, builder.idWindow,
+                builder.idFilterBytes);
         try {
             Files.createDirectories(directory);
             Path recorded = directory.resolve(PROPERTIES);
@@ -228,6 +229,19 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
     }
 
+    /** A running replica's state machine, for tests that read one replica's own state. */
+    WalletStateMachine stateMachine(String replicaId) {
+        ReplicaServer server;
+        synchronized (running) {
+            server = running.get(checkId(replicaId));
+        }
+        try {
+            return Objects.requireNonNull(server, "replica " + replicaId + " is stopped").stateMachine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The first index still in a running replica's log; entries before it were purged after a snapshot. */
     long logStartIndex(String replicaId) {
         ReplicaServer server;
@@ -309,6 +323,8 @@ public final class EmbeddedCluster implements AutoCloseable {
         int replicas = 3;
         long snapshotEveryEntries = 4_096;
         long logSegmentBytes = ReplicaServer.ReplicaSettings.DEFAULT_LOG_SEGMENT_BYTES;
+        int idWindow = ReplicaLedger.DEFAULT_WINDOW_IDS;
+        long idFilterBytes = ReplicaLedger.DEFAULT_FILTER_BYTES;
         final ReplicatedWallet.Builder client = new ReplicatedWallet.Builder(Map.of());
 
         Builder(Path directory) {
@@ -330,6 +346,22 @@ public final class EmbeddedCluster implements AutoCloseable {
                 throw new IllegalArgumentException("snapshotEveryEntries must be at least 16: " + entries);
             }
             this.snapshotEveryEntries = entries;
+            return this;
+        }
+
+        /**
+         * Transaction ids each replica holds in memory (4,194,304 by default, about 200 MB of heap
+         * per replica); older ones move to its on-disk id archive and keep their outcome forever.
+         * Every replica of a cluster must use the same value (their digests compare windows).
+         */
+        public Builder idWindow(int ids) {
+            this.idWindow = ReplicaLedger.checkWindowIds(ids);
+            return this;
+        }
+
+        /** The id archive's filter per replica (256 MiB by default; see {@code EventSourcedWallet.Builder#idFilterBytes}). */
+        public Builder idFilterBytes(long bytes) {
+            this.idFilterBytes = ReplicaLedger.checkFilterBytes(bytes);
             return this;
         }
 
@@ -381,6 +413,8 @@ public final class EmbeddedCluster implements AutoCloseable {
             copy.replicas = replicas;
             copy.snapshotEveryEntries = snapshotEveryEntries;
             copy.logSegmentBytes = logSegmentBytes;
+            copy.idWindow = idWindow;
+            copy.idFilterBytes = idFilterBytes;
             copy.client.batchCommandsMax = client.batchCommandsMax;
             copy.client.entriesInFlightMax = client.entriesInFlightMax;
             copy.client.queueCapacity = client.queueCapacity;

@@ -40,8 +40,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -69,7 +71,8 @@ import org.slf4j.LoggerFactory;
  * {@code batchCommandsMax}), which waits in a queue bounded in commands; one sender thread copies
  * up to {@code batchCommandsMax} commands from the batches in order into one Raft log entry and
  * sends it to the leader asynchronously, keeping up to {@code entriesInFlightMax} entries on their
- * way. A batch is answered when every entry that carried its commands is committed and applied,
+ * way; an entry that would not be full waits while another such entry is on its way (group commit:
+ * synchronous callers share Raft rounds). A batch is answered when every entry that carried its commands is committed and applied,
  * with the outcomes the state machine decided. Ratis finds the leader and retries on leader
  * changes; a write that no majority commits within the write timeout fails with
  * {@link NoQuorumException}, and the Ratis client is replaced so later entries are not held behind it.
@@ -102,6 +105,8 @@ final class RaftWallet implements ReplicatedWallet {
     /** Room in the queue, in commands: a caller takes its batch's count, the sender gives it back as it takes them. */
     private final Semaphore room;
     private final Semaphore window;
+    /** Entries on their way that were not full when sent (group commit lets one at a time go). */
+    private final AtomicInteger partialEntriesInFlight = new AtomicInteger();
     private final ReentrantReadWriteLock stateLock = new ReentrantReadWriteLock();
     private final AtomicReference<RaftClient> client = new AtomicReference<>();
     /** The id a readiness check looks up: any id works, the answer is not read. */
@@ -349,6 +354,9 @@ final class RaftWallet implements ReplicatedWallet {
             unanswered.add(batch);
             batch.answers().whenComplete((codes, error) -> unanswered.remove(batch));
             queue.add(batch);
+            if (queuedCommands() >= settings.batchCommandsMax) {
+                LockSupport.unpark(sender);
+            }
             if (state == State.CRASHED) {
                 // The crash may have emptied the queue before this batch was in it, and the sender may be gone.
                 failQueued(closedError());
@@ -389,6 +397,13 @@ final class RaftWallet implements ReplicatedWallet {
                 }
                 continue;
             }
+            if (!fillsAnEntry() && partialEntriesInFlight.get() > 0 && state == State.OPEN) {
+                // Group commit: an entry that would not be full waits while another such entry is on
+                // its way, so that callers arriving meanwhile share the next entry (and its Raft
+                // round) instead of each paying for one. Full entries go at once, up to the window.
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(20));
+                continue;
+            }
             int commands = 0;
             int bytes = 5;
             while (current != null && commands < settings.batchCommandsMax) {
@@ -409,23 +424,51 @@ final class RaftWallet implements ReplicatedWallet {
             }
             // Bounded: every entry in flight is answered or times out within the write timeout.
             window.acquireUninterruptibly();
+            boolean partial = commands < settings.batchCommandsMax;
+            if (partial) {
+                partialEntriesInFlight.incrementAndGet();
+            }
             try {
                 faults.reach(BEFORE_SUBMIT);
-                send(sending, commands, bytes);
+                send(sending, commands, bytes, partial);
             } catch (SimulatedCrashException simulated) {
-                window.release();
+                answered(partial);
                 crashed(simulated, sending);
             } catch (RuntimeException e) {
-                window.release();
+                answered(partial);
                 fail(sending, unavailable(e, "could not send the batch"));
             } catch (OutOfMemoryError e) {
-                window.release();
+                answered(partial);
                 fail(sending, new WalletUnavailableException("no memory for a log entry of " + bytes + " bytes", e));
             }
         }
     }
 
-    private void send(List<Segment> segments, int commands, int bytes) {
+    /** Commands callers have queued that no entry carries yet, the ones the sender holds included. */
+    int queuedCommands() {
+        return settings.queueCapacity - room.availablePermits();
+    }
+
+    /** Whether the commands queued fill a whole entry. */
+    private boolean fillsAnEntry() {
+        return queuedCommands() >= settings.batchCommandsMax;
+    }
+
+    /** Log entries sent and not yet answered. */
+    int entriesInFlight() {
+        return settings.entriesInFlightMax - window.availablePermits();
+    }
+
+    /** An entry is no longer on its way: its slot in the window is free, and the sender may go on. */
+    private void answered(boolean partial) {
+        if (partial) {
+            partialEntriesInFlight.decrementAndGet();
+        }
+        window.release();
+        LockSupport.unpark(sender);
+    }
+
+    private void send(List<Segment> segments, int commands, int bytes, boolean partial) {
         ByteBuffer entry = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         entry.put(BatchCodec.VERSION).putInt(commands);
         for (Segment segment : segments) {
@@ -435,7 +478,7 @@ final class RaftWallet implements ReplicatedWallet {
         raft.async().send(message(entry.flip()))
                 .orTimeout(settings.writeTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
-                    window.release();
+                    answered(partial);
                     try {
                         if (error == null && reply.isSuccess()) {
                             faults.reach(AFTER_COMMIT);

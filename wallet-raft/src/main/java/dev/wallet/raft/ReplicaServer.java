@@ -1,5 +1,6 @@
 package dev.wallet.raft;
 
+import dev.wallet.eventsourcing.ReplicaLedger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -96,7 +97,7 @@ public final class ReplicaServer implements AutoCloseable {
             RaftServer.Builder builder = RaftServer.newBuilder()
                     .setServerId(RaftPeerId.valueOf(id))
                     .setProperties(properties)
-                    .setStateMachineRegistry(groupId -> new WalletStateMachine(settings.snapshotsRetained(), settings.snapshotEveryEntries()))
+                    .setStateMachineRegistry(groupId -> new WalletStateMachine(settings))
                     .setOption(recovering ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);
             if (group != null) {
                 builder.setGroup(group);
@@ -167,13 +168,15 @@ public final class ReplicaServer implements AutoCloseable {
     }
 
     /** Raft settings shared by the servers and clients of one cluster. */
-    record ReplicaSettings(long snapshotEveryEntries, int snapshotsRetained, long logSegmentBytes) {
+    record ReplicaSettings(long snapshotEveryEntries, int snapshotsRetained, long logSegmentBytes, int idWindow,
+                           long idFilterBytes) {
 
         /** Ratis's own segment size bound; tests shrink it so that purging (whole segments only) shows. */
         static final long DEFAULT_LOG_SEGMENT_BYTES = 32L << 20;
 
         static ReplicaSettings defaults() {
-            return new ReplicaSettings(4_096, 2, DEFAULT_LOG_SEGMENT_BYTES);
+            return new ReplicaSettings(4_096, 2, DEFAULT_LOG_SEGMENT_BYTES, ReplicaLedger.DEFAULT_WINDOW_IDS,
+                    ReplicaLedger.DEFAULT_FILTER_BYTES);
         }
 
         RaftProperties serverProperties(Path directory, String host, int port) {
@@ -189,6 +192,9 @@ public final class ReplicaServer implements AutoCloseable {
             RaftServerConfigKeys.Log.setAsyncFlushEnabled(properties, false);
             // No commit-index entry after every entry: Raft relearns the commit index from the leader after a restart.
             RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
+            // The leader sends a new entry to the followers at once: by default it waits up to 1 ms after
+            // the previous send (a heartbeat counts), which a synchronous caller pays on every call.
+            RaftServerConfigKeys.Log.Appender.setWaitTimeMin(properties, TimeDuration.ZERO);
             RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
             RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotEveryEntries);
             RaftServerConfigKeys.Snapshot.setCreationGap(properties, Math.min(1024, snapshotEveryEntries));

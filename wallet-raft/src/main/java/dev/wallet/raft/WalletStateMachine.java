@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import dev.wallet.eventsourcing.ReplicaLedger;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,7 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.LifeCycle;
@@ -46,12 +48,19 @@ import org.slf4j.LoggerFactory;
  * through the single node's command path); the events are applied and dropped, because the Raft log
  * of command batches is the replicated history.
  *
+ * <p>Memory is bounded: the ledger keeps a window of recent transaction ids and seals it when full
+ * (at the same entry on every replica); this state machine writes each sealed window, on its
+ * snapshot thread, as an immutable generation of the id archive in {@code sm/ids}.
+ *
  * <p>Snapshots use the single-node format ({@link ReplicaLedger.Image}, whose CRC32C covers every
- * byte), written atomically as {@code snapshot.<term>_<index>}, where Ratis looks for them and
- * from where it ships them to a replica whose log was purged; they are written by a thread of
- * their own while applying goes on, and only once the commands decided since the last one number
- * half the events it holds, so that writing them costs a bounded share of the work however large
- * the state grows (repeated and refused commands count too: a log of them is still purged). No
+ * byte: the balances and the id window), written atomically as {@code snapshot.<term>_<index>},
+ * where Ratis looks for them; a snapshot is that file and the generations it relies on
+ * ({@link FileListSnapshotInfo}), which is what Ratis ships to a replica whose log was purged
+ * (its install replaces the whole {@code sm} directory). They are written by a thread of their own
+ * while applying goes on, and only once the commands decided since the last one number half the
+ * events it holds, or a window's worth, so that writing them costs a bounded share of the work
+ * however large the state grows (repeated and refused commands count too: a log of them is still
+ * purged); never while a sealed window is not yet archived. No
  * MD5 file is written beside them (an MD5 pass over gigabytes cost a fifth of the machine): Ratis
  * computes the digest while it ships one, and the replica that receives it checks it. This state
  * machine keeps the newest {@code snapshotsRetained} and removes the rest.
@@ -68,17 +77,19 @@ final class WalletStateMachine extends BaseStateMachine {
 
     private final int snapshotsRetained;
     private final long snapshotEveryEntries;
+    private final int idWindow;
+    private final long idFilterBytes;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Object lock = new Object();
-    /** Guarded by {@code lock}. */
-    private ReplicaLedger state = new ReplicaLedger();
+    /** Guarded by {@code lock}; set when the newest snapshot is loaded, at start and after an install. */
+    private ReplicaLedger state;
     private final ExecutorService snapshotWriter = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "wallet-snapshot-writer");
         thread.setDaemon(true);
         return thread;
     });
     /** The snapshot being written, if any; only the applying thread reads or sets it. */
-    private Future<SingleFileSnapshotInfo> writing;
+    private Future<FileListSnapshotInfo> writing;
     /** Items (commands and opens) decided since this state machine started; guarded by {@code lock}. */
     private long itemsDecided;
     /** {@code itemsDecided} when the newest snapshot's state was frozen (or loaded); guarded by {@code lock}. */
@@ -97,19 +108,22 @@ final class WalletStateMachine extends BaseStateMachine {
     private long answeredSnapshot = RaftLog.INVALID_LOG_INDEX;
     private long answeredAt;
     /** The newest snapshot completely on disk (loaded, installed or written); null before the first. */
-    private volatile SingleFileSnapshotInfo latestSnapshot;
+    private volatile FileListSnapshotInfo latestSnapshot;
+    private volatile boolean closing;
 
     /**
      * @param snapshotsRetained    snapshots kept on disk (at least 1)
      * @param snapshotEveryEntries the log entries Ratis lets pass between snapshots, and after a
      *                             failed write, before the next attempt
      */
-    WalletStateMachine(int snapshotsRetained, long snapshotEveryEntries) {
-        if (snapshotsRetained < 1) {
-            throw new IllegalArgumentException("snapshotsRetained must be at least 1: " + snapshotsRetained);
+    WalletStateMachine(ReplicaServer.ReplicaSettings settings) {
+        if (settings.snapshotsRetained() < 1) {
+            throw new IllegalArgumentException("snapshotsRetained must be at least 1: " + settings.snapshotsRetained());
         }
-        this.snapshotsRetained = snapshotsRetained;
-        this.snapshotEveryEntries = snapshotEveryEntries;
+        this.snapshotsRetained = settings.snapshotsRetained();
+        this.snapshotEveryEntries = settings.snapshotEveryEntries();
+        this.idWindow = settings.idWindow();
+        this.idFilterBytes = settings.idFilterBytes();
     }
 
     @Override
@@ -152,37 +166,70 @@ final class WalletStateMachine extends BaseStateMachine {
      * finishes.
      */
     @Override
-    public SingleFileSnapshotInfo getLatestSnapshot() {
+    public FileListSnapshotInfo getLatestSnapshot() {
         return latestSnapshot;
     }
 
+    /**
+     * Opens the ledger of the newest snapshot (an empty one before the first) with its id archive,
+     * in the state machine's directory, where Ratis also puts a snapshot installed from the leader
+     * (with the generation files it lists). A ledger this replies on before an install is dropped
+     * without saving its filter: its directory was replaced.
+     */
     private void loadNewestSnapshot() throws IOException {
         SingleFileSnapshotInfo newest = storage.loadLatestSnapshot();
-        if (newest == null) {
-            latestSnapshot = null;
-            snapshotSequence = 0;
-            return;
-        }
-        Path file = newest.getFile().getPath();
-        // A snapshot installed from the leader was written by Ratis; make sure it is on disk before relying on it.
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            channel.force(true);
+        Path directory = stateMachineDirectory();
+        Path file = newest == null ? null : newest.getFile().getPath();
+        if (file != null) {
+            // A snapshot installed from the leader was written by Ratis; make sure it is on disk before relying on it.
+            forceAll(file, directory.resolve(ReplicaLedger.ARCHIVE_DIRECTORY));
         }
         ReplicaLedger loaded;
         try {
-            loaded = ReplicaLedger.read(file);
+            loaded = ReplicaLedger.open(directory, file, idWindow, idFilterBytes);
         } catch (IOException | RuntimeException e) {
             throw new IOException("snapshot " + file + " is unreadable: " + e.getMessage(), e);
         }
+        ReplicaLedger.Image image = loaded.freeze();
         synchronized (lock) {
             state = loaded;
-            setLastAppliedTermIndex(newest.getTermIndex());
-            latestSnapshot = newest;
-            snapshotSequence = loaded.freeze().sequence();
+            if (newest != null) {
+                setLastAppliedTermIndex(newest.getTermIndex());
+            }
+            latestSnapshot = newest == null ? null : snapshotInfo(file, image, newest.getTermIndex());
+            snapshotSequence = image.sequence();
             itemsAtSnapshot = itemsDecided;
         }
         LOG.debug("{} loaded snapshot {} (sequence {})", getId(), file, snapshotSequence);
         removeOldSnapshots();
+    }
+
+    /** The snapshot as Ratis ships it: the snapshot file, then the id generations it relies on. */
+    private static FileListSnapshotInfo snapshotInfo(Path snapshot, ReplicaLedger.Image image, TermIndex at) {
+        List<FileInfo> files = new ArrayList<>();
+        files.add(new FileInfo(snapshot, null));
+        image.archiveFiles().forEach(generation -> files.add(new FileInfo(generation, null)));
+        return new FileListSnapshotInfo(files, at);
+    }
+
+    private Path stateMachineDirectory() {
+        return storage.getSnapshotFile(0, 0).getParentFile().toPath();
+    }
+
+    /** Forces a snapshot file and the files of a directory (installed generations) to disk. */
+    private static void forceAll(Path snapshot, Path generations) throws IOException {
+        List<Path> files = new ArrayList<>(List.of(snapshot));
+        if (Files.isDirectory(generations)) {
+            try (Stream<Path> listed = Files.list(generations)) {
+                listed.filter(Files::isRegularFile).forEach(files::add);
+            }
+            ReplicaLedger.forceDirectory(generations);
+        }
+        for (Path path : files) {
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
     }
 
     /**
@@ -223,6 +270,10 @@ final class WalletStateMachine extends BaseStateMachine {
             try {
                 reply = state.apply(batch);
                 itemsDecided += reply.length;
+                for (ReplicaLedger.ArchiveWrite window : state.takeSealed()) {
+                    ReplicaLedger owner = state;
+                    snapshotWriter.submit(() -> archive(owner, window));
+                }
             } catch (IllegalArgumentException e) {
                 // Only a leader that skipped startTransaction could have logged it; every replica skips it alike.
                 LOG.error("{} skips log entry {}: not a valid batch ({})", getId(), entry.getIndex(), e.getMessage());
@@ -285,11 +336,14 @@ final class WalletStateMachine extends BaseStateMachine {
             TermIndex last;
             synchronized (lock) {
                 last = getLastAppliedTermIndex();
-                SingleFileSnapshotInfo newest = latestSnapshot;
+                FileListSnapshotInfo newest = latestSnapshot;
                 long sequence = snapshotSequence;
+                // Once the state is large, a snapshot every window's worth of commands: it holds the
+                // balances and the window, so each costs about the same however long the history.
                 if (last != null && last.getIndex() >= 0 && last.getIndex() >= retryAfterIndex
                         && (newest == null || newest.getIndex() < last.getIndex())
-                        && itemsDecided - itemsAtSnapshot >= Math.max(1, sequence / GROWTH_DIVISOR)) {
+                        && itemsDecided - itemsAtSnapshot >= Math.max(1, Math.min(sequence / GROWTH_DIVISOR, idWindow))
+                        && state.archivedUpToWindow()) {
                     frozen = state.freeze();
                     writingItems = itemsDecided;
                 }
@@ -310,7 +364,7 @@ final class WalletStateMachine extends BaseStateMachine {
      * index answered, and while a snapshot waits for the state to grow it asks after every applied
      * batch.
      */
-    private long answer(SingleFileSnapshotInfo newest) {
+    private long answer(FileListSnapshotInfo newest) {
         TermIndex last = getLastAppliedTermIndex();
         long applied = last == null ? 0 : last.getIndex();
         if (newest == null
@@ -323,16 +377,16 @@ final class WalletStateMachine extends BaseStateMachine {
     }
 
     private void collectWritten() throws IOException {
-        Future<SingleFileSnapshotInfo> done = writing;
+        Future<FileListSnapshotInfo> done = writing;
         writing = null;
         try {
-            SingleFileSnapshotInfo written = done.get();
-            SingleFileSnapshotInfo newest = latestSnapshot;
+            FileListSnapshotInfo written = done.get();
+            FileListSnapshotInfo newest = latestSnapshot;
             if (newest != null && newest.getIndex() >= written.getIndex()) {
                 // A snapshot installed from the leader while this one was written is newer: it stays the newest.
                 return;
             }
-            latestSnapshot = storage.updateLatestSnapshot(written);
+            latestSnapshot = written;
             snapshotSequence = writingSequence;
             synchronized (lock) {
                 itemsAtSnapshot = writingItems;
@@ -350,13 +404,50 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
-    private SingleFileSnapshotInfo write(ReplicaLedger.Image frozen, TermIndex last) throws IOException {
+    private FileListSnapshotInfo write(ReplicaLedger.Image frozen, TermIndex last) throws IOException {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         if (!file.exists()) {
             frozen.writeAtomically(file.toPath());
         }
         LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
-        return new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), last);
+        return snapshotInfo(file.toPath(), frozen, last);
+    }
+
+    /**
+     * Writes a sealed window to the id archive, on the snapshot thread (so windows reach it in the
+     * order they were sealed); retried every second while it fails, the window staying in memory
+     * and no snapshot taken meanwhile (a snapshot must rely on files only). A window of a ledger
+     * that an installed snapshot replaced is dropped.
+     */
+    private Void archive(ReplicaLedger owner, ReplicaLedger.ArchiveWrite window) throws InterruptedException {
+        while (true) {
+            synchronized (lock) {
+                if (state != owner) {
+                    // A snapshot installed since replaced the ledger and its directory.
+                    return null;
+                }
+            }
+            try {
+                window.write();
+                return null;
+            } catch (IOException | RuntimeException e) {
+                if (closing) {
+                    LOG.warn("{} closed before the id window through sequence {} was archived; the log holds its commands",
+                            getId(), window.lastSequence());
+                    return null;
+                }
+                LOG.error("{} could not archive the id window through sequence {}; retrying in a second", getId(),
+                        window.lastSequence(), e);
+                Thread.sleep(1_000);
+            }
+        }
+    }
+
+    /** Transaction ids this replica holds in memory. */
+    long idsInMemory() {
+        synchronized (lock) {
+            return state.idsInMemory();
+        }
     }
 
     /** Keeps the newest {@code snapshotsRetained} snapshots (and an MD5 file Ratis wrote for an installed one); removes the rest. */
@@ -387,6 +478,7 @@ final class WalletStateMachine extends BaseStateMachine {
     /** Lets a snapshot being written finish (its file is renamed into place only once complete). */
     @Override
     public void close() throws IOException {
+        closing = true;
         snapshotWriter.shutdown();
         try {
             if (!snapshotWriter.awaitTermination(1, TimeUnit.MINUTES)) {
@@ -394,6 +486,11 @@ final class WalletStateMachine extends BaseStateMachine {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (lock) {
+            if (state != null) {
+                state.close();
+            }
         }
         super.close();
     }

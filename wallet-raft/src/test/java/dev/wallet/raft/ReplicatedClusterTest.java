@@ -10,10 +10,13 @@ import dev.wallet.api.AccountId;
 import dev.wallet.api.Money;
 import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
+import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
 import dev.wallet.api.WalletUnavailableException;
 import dev.wallet.api.spi.FaultInjector;
+import dev.wallet.eventsourcing.BatchCodec;
 import dev.wallet.eventsourcing.ReplicaLedger;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +30,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,6 +163,124 @@ class ReplicatedClusterTest {
         }
     }
 
+    /**
+     * Group commit on the client: while an entry is on its way, commands that would not fill an
+     * entry wait, and go together in one entry as soon as it is answered. The two followers are
+     * stopped so that the first entry stays in flight as long as the test needs.
+     */
+    @Test
+    void commandsArrivingWhileAnEntryIsInFlight_shareTheNextEntry(@TempDir Path directory) throws Exception {
+        ClusterHarness.run(directory, settings -> settings.writeTimeout(Duration.ofSeconds(60)), (cluster, replicated) -> {
+            RaftWallet wallet = (RaftWallet) replicated;
+            Ledger.fund(wallet, ACCOUNTS);
+            Random random = new Random(97);
+            String leader = ClusterHarness.awaitLeader(cluster);
+            List<String> followers = cluster.replicaIds().stream().filter(id -> !id.equals(leader)).toList();
+            followers.forEach(cluster::stop);
+            long entriesBefore = counter(wallet, "wallet.raft.entries");
+            long commandsBefore = counter(wallet, "wallet.raft.commands");
+
+            List<CompletableFuture<Outcome>> answers = new ArrayList<>();
+            answers.add(wallet.executeAsync(Ledger.transfer(random, ACCOUNTS)));
+            ClusterHarness.await("an entry in flight", () -> wallet.entriesInFlight() == 1);
+            for (int i = 0; i < 9; i++) {
+                answers.add(wallet.executeAsync(Ledger.transfer(random, ACCOUNTS)));
+            }
+            ClusterHarness.await("9 commands waiting", () -> wallet.queuedCommands() == 9);
+            assertEquals(1, wallet.entriesInFlight(), "the waiting commands were not sent one by one");
+
+            followers.forEach(cluster::start);
+            for (CompletableFuture<Outcome> answer : answers) {
+                assertEquals(Status.SUCCESS, answer.join().status());
+            }
+            assertEquals(2, counter(wallet, "wallet.raft.entries") - entriesBefore, "one entry, then one for the nine");
+            assertEquals(10, counter(wallet, "wallet.raft.commands") - commandsBefore);
+            assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+        });
+    }
+
+    /**
+     * A window of 50 ids per replica: older ids move to each replica's id archive and keep their
+     * outcome, through a restart of the whole cluster and on a replica that catches up by
+     * installing a snapshot (which brings the generations it relies on); every replica seals at
+     * the same entries, so their digests agree.
+     */
+    @Test
+    void idsBeyondTheWindow_liveInTheArchive_throughRestartAndSnapshotInstall(@TempDir Path directory) throws Exception {
+        List<Transfer> early = new ArrayList<>();
+        Consumer<EmbeddedCluster.Builder> settings = builder -> builder.idWindow(50).idFilterBytes(1024).batchCommandsMax(4)
+                .snapshotEveryEntries(16).logSegmentBytes(16 << 10);
+        ClusterHarness.run(directory, settings, (cluster, wallet) -> {
+            Ledger.fund(wallet, ACCOUNTS);
+            Random random = new Random(101);
+            early.addAll(Ledger.transfers(wallet, random, ACCOUNTS, 300));
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+            for (String replica : cluster.replicaIds()) {
+                long inMemory = cluster.stateMachine(replica).idsInMemory();
+                assertTrue(inMemory < 200, replica + " holds " + inMemory + " ids in memory");
+                assertFalse(generations(cluster, replica).isEmpty(), replica + " archived no window");
+            }
+            assertRepeatsAnswerAsBefore(wallet, early);
+
+            String leader = ClusterHarness.awaitLeader(cluster);
+            String lagging = cluster.replicaIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            long indexWhenStopped = cluster.state(lagging).appliedIndex();
+            cluster.stop(lagging);
+            Ledger.transfers(wallet, random, ACCOUNTS, 300);
+            String current = ClusterHarness.awaitLeader(cluster);
+            ClusterHarness.await("the leader purging its log past the stopped replica",
+                    () -> cluster.logStartIndex(current) > indexWhenStopped + 1);
+            cluster.start(lagging);
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+            assertTrue(generations(cluster, lagging).containsAll(generations(cluster, current).subList(0, 3)),
+                    "the installed snapshot brought the leader's oldest generations");
+            // The lagging replica's own state answers the first transfers, from the generations it installed.
+            for (Transfer transfer : early.subList(0, 20)) {
+                ByteBuffer answer = cluster.stateMachine(lagging)
+                        .query(Message.valueOf(UnsafeByteOperations.unsafeWrap(BatchCodec.lookupQuery(transfer.transactionId()))))
+                        .get().getContent().asReadOnlyByteBuffer();
+                assertEquals(Optional.of(Status.SUCCESS), BatchCodec.decodeLookup(answer), transfer.toString());
+            }
+        });
+        // A restart of the whole cluster: each replica opens its newest snapshot and its archive.
+        ClusterHarness.run(directory, settings, (cluster, wallet) -> {
+            assertRepeatsAnswerAsBefore(wallet, early);
+            assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+            ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
+        });
+    }
+
+    /** Every transfer repeats as a replay of its success; with another amount it is a conflict that moves nothing. */
+    private static void assertRepeatsAnswerAsBefore(ReplicatedWallet wallet, List<Transfer> transfers) {
+        List<Outcome> repeated = wallet.executeBatch(transfers);
+        for (int i = 0; i < transfers.size(); i++) {
+            assertEquals(Status.SUCCESS, repeated.get(i).status(), transfers.get(i).toString());
+            assertTrue(repeated.get(i).replay(), transfers.get(i).toString());
+        }
+        Transfer first = transfers.get(0);
+        Transfer changed = new Transfer(first.transactionId(), first.source(), first.target(),
+                Money.of(Ledger.USD, first.amount().minor() + 1));
+        assertEquals(Status.CONFLICT, wallet.execute(changed).status());
+        assertEquals(Optional.of(Status.SUCCESS), wallet.lookup(first.transactionId()).flatMap(TransactionLookup::status));
+        assertEquals(0, Ledger.total(wallet, ACCOUNTS));
+    }
+
+    private static List<String> generations(EmbeddedCluster cluster, String replica) throws java.io.IOException {
+        Path ids = cluster.replicaDirectory(replica).resolve(ReplicaServer.GROUP_ID.getUuid().toString()).resolve("sm")
+                .resolve(ReplicaLedger.ARCHIVE_DIRECTORY);
+        if (!Files.isDirectory(ids)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(ids)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".gen")).sorted().toList();
+        }
+    }
+
+    private static long counter(ReplicatedWallet wallet, String name) {
+        return (long) wallet.metrics().stream().filter(metric -> metric.name().equals(name)).findFirst().orElseThrow()
+                .value();
+    }
+
     @Test
     void replicaRestartedFromItsStorageRejoins_andOneWhoseLogWasPurgedCatchesUpBySnapshot(@TempDir Path directory)
             throws Exception {
@@ -225,8 +349,8 @@ class ReplicatedClusterTest {
                                 replica + " keeps its newest two snapshots: " + snapshots);
                         for (int i = 0; i < snapshots.size(); i++) {
                             if (i > 0) {
-                                long older = ReplicaLedger.read(snapshots.get(i - 1)).freeze().sequence();
-                                long newer = ReplicaLedger.read(snapshots.get(i)).freeze().sequence();
+                                long older = ReplicaLedger.sequenceOf(snapshots.get(i - 1));
+                                long newer = ReplicaLedger.sequenceOf(snapshots.get(i));
                                 assertTrue(newer - older >= older / 2, replica + ": a snapshot once the state grew by half, not at "
                                         + older + " -> " + newer + " events");
                             }

@@ -19,7 +19,9 @@ class ReplicatedContractTest implements WalletContract {
 
     @Override
     public WalletStrategy strategy() {
-        // Frequent snapshots, so that the far-back idempotency property crosses them.
-        return ReplicatedWallet.embedded(java.nio.file.Path.of(".")).snapshotEveryEntries(16).strategy();
+        // Frequent snapshots and a window of 64 ids, so that the far-back idempotency property
+        // crosses snapshots and reaches ids in the replicas' archives.
+        return ReplicatedWallet.embedded(java.nio.file.Path.of(".")).snapshotEveryEntries(16).idWindow(64).idFilterBytes(1024)
+                .strategy();
     }
 }
