@@ -55,8 +55,8 @@ import java.util.Optional;
  *
  * <p>Query: uint8 kind; kind 1 (balance) is followed by the account as in an open item (without
  * currency); the reply is uint8 present, then int64 minor units and 3 bytes currency when present.
- * Kind 2 (state) has no body; the reply is int64 applied log index, int64 event sequence and the
- * 32-byte SHA-256 state digest.
+ * Kind 2 (state) has no body; the reply is int64 applied log index, int64 event sequence, int64
+ * transaction ids held in memory and the 32-byte SHA-256 state digest.
  */
 public final class BatchCodec {
 
@@ -101,7 +101,7 @@ public final class BatchCodec {
     }
 
     /** The state a replica reports: where it is and a digest of everything it holds. */
-    public record StateReport(long appliedIndex, long sequence, byte[] digest) {
+    public record StateReport(long appliedIndex, long sequence, long idsInMemory, byte[] digest) {
     }
 
     private BatchCodec() {
@@ -374,8 +374,8 @@ public final class BatchCodec {
     }
 
     static ByteBuffer encodeState(StateReport report) {
-        ByteBuffer out = ByteBuffer.allocate(16 + report.digest().length).order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(report.appliedIndex()).putLong(report.sequence()).put(report.digest());
+        ByteBuffer out = ByteBuffer.allocate(24 + report.digest().length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(report.appliedIndex()).putLong(report.sequence()).putLong(report.idsInMemory()).put(report.digest());
         return out.flip();
     }
 
@@ -383,9 +383,10 @@ public final class BatchCodec {
         in = in.slice().order(ByteOrder.LITTLE_ENDIAN);
         long index = in.getLong();
         long sequence = in.getLong();
+        long idsInMemory = in.getLong();
         byte[] digest = new byte[in.remaining()];
         in.get(digest);
-        return new StateReport(index, sequence, digest);
+        return new StateReport(index, sequence, idsInMemory, digest);
     }
 
     static AccountId decodeBalanceQuery(ByteBuffer in) {

@@ -151,9 +151,12 @@ public final class ReplicaLedger implements AutoCloseable {
         return query.get(query.position()) == BatchCodec.QUERY_STATE;
     }
 
-    /** The answer to a state query: where the replica is ({@code appliedIndex}) and its image's sequence and digest. */
-    public static ByteBuffer stateReport(long appliedIndex, Image image) {
-        return BatchCodec.encodeState(new BatchCodec.StateReport(appliedIndex, image.sequence(), image.digest()));
+    /**
+     * The answer to a state query: where the replica is ({@code appliedIndex}), the ids it holds in
+     * memory, and its image's sequence and digest.
+     */
+    public static ByteBuffer stateReport(long appliedIndex, long idsInMemory, Image image) {
+        return BatchCodec.encodeState(new BatchCodec.StateReport(appliedIndex, image.sequence(), idsInMemory, image.digest()));
     }
 
     /**

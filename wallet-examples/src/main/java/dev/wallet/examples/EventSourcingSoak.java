@@ -7,11 +7,14 @@ import dev.wallet.api.Outcome;
 import dev.wallet.api.Status;
 import dev.wallet.api.TransactionLookup;
 import dev.wallet.api.Transfer;
+import dev.wallet.api.Wallet;
 import dev.wallet.api.WalletMetric;
 import dev.wallet.eventsourcing.EventSourcedWallet;
 import dev.wallet.eventsourcing.RecoveryReport;
 import dev.wallet.examples.bench.Directories;
 import dev.wallet.examples.bench.Workload;
+import dev.wallet.raft.EmbeddedCluster;
+import dev.wallet.raft.ReplicatedWallet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.GarbageCollectorMXBean;
@@ -31,21 +34,28 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The single-node event-sourced wallet held at its headline rate for hundreds of millions of
- * durable transfers with a bounded heap: a separate command, not part of the test run.
+ * The event-sourced wallet held at its headline rate for hundreds of millions of durable transfers
+ * with a bounded heap: a separate command, not part of the test run. {@code --strategy
+ * event-sourcing} (the default) runs the single node; {@code --strategy event-sourcing-raft} an
+ * embedded cluster of three replicas in this JVM.
  *
  * <pre>
  * MAVEN_OPTS="-Xmx4g -XX:+UseTransparentHugePages" mvn -q -pl wallet-examples -am -DskipTests compile exec:java \
  *     -Dexec.mainClass=dev.wallet.examples.EventSourcingSoak -Dexec.args="--transfers 300000000"
+ * MAVEN_OPTS="-Xmx8g -XX:+UseTransparentHugePages" mvn -q -pl wallet-examples -am -DskipTests compile exec:java \
+ *     -Dexec.mainClass=dev.wallet.examples.EventSourcingSoak \
+ *     -Dexec.args="--strategy event-sourcing-raft --transfers 100000000 --threads 8 --batch 16000"
  * </pre>
  *
  * Every {@code --report-seconds} (10) it prints transfers/s over the window, the heap used after
- * the last garbage collection, the ids held in memory and archived on disk, bytes on disk, and the
+ * the last garbage collection, the ids held in memory (summed over the replicas) and archived on
+ * disk (single node), bytes on disk, and the
  * oldest id still answered (the run's very first transfer, looked up). At the end it repeats a
  * transfer from the first second (it must answer its original outcome, and a conflict with
  * another amount), compares the last minute's rate with the first, and reopens the wallet to time
@@ -59,7 +69,13 @@ public final class EventSourcingSoak {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of("dir", "transfers", "accounts", "threads", "batch", "history", "report-seconds"));
+        Args args = new Args(argv, Set.of("strategy", "dir", "transfers", "accounts", "threads", "batch", "history",
+                "report-seconds"));
+        String strategy = args.get("strategy", "event-sourcing");
+        if (!strategy.equals("event-sourcing") && !strategy.equals("event-sourcing-raft")) {
+            throw new IllegalArgumentException("--strategy must be event-sourcing or event-sourcing-raft: " + strategy);
+        }
+        boolean replicated = strategy.equals("event-sourcing-raft");
         boolean keep = args.get("dir", null) != null;
         Path directory = keep ? Files.createDirectories(Path.of(args.get("dir", null)))
                 : Files.createTempDirectory("wallet-es-soak-");
@@ -72,13 +88,17 @@ public final class EventSourcingSoak {
         HeapAfterGc heap = HeapAfterGc.watch();
         System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20, directory);
-        System.out.printf(Locale.ROOT, "%,d durable transfers, %s, history projection %s, batches of %,d from %d threads%n",
-                target, workload, history ? "on" : "off", batchSize, threads);
+        System.out.printf(Locale.ROOT, "%s: %,d durable transfers, %s, history projection %s, batches of %,d from %d threads%n",
+                strategy, target, workload, replicated ? "not offered" : history ? "on" : "off", batchSize, threads);
         try {
+            if (replicated) {
+                soakReplicated(directory, workload, target, threads, batchSize, reportSeconds, heap);
+                return;
+            }
             Soak soak;
             try (EventSourcedWallet wallet = EventSourcedWallet.builder(directory).history(history).build()) {
                 workload.setUp(wallet);
-                soak = new Soak(wallet, workload, target, threads, batchSize);
+                soak = new Soak(wallet, workload, target, threads, batchSize, name -> metric(wallet, name));
                 soak.run(reportSeconds, heap, directory);
                 soak.checkFirstSecond(wallet);
                 if (workload.conservationSum(wallet) != 0) {
@@ -100,9 +120,41 @@ public final class EventSourcingSoak {
         }
     }
 
+    /** Three replicas in this JVM: the same load, ids in memory summed over the replicas, then a restart of the cluster. */
+    private static void soakReplicated(Path directory, Workload workload, long target, int threads, int batchSize,
+                                       double reportSeconds, HeapAfterGc heap) throws Exception {
+        Soak soak;
+        try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).start()) {
+            ReplicatedWallet wallet = cluster.wallet();
+            workload.setUp(wallet);
+            soak = new Soak(wallet, workload, target, threads, batchSize, name -> name.equals("wallet.ids.memory")
+                    ? cluster.runningReplicas().stream().mapToLong(replica -> cluster.state(replica).idsInMemory()).sum()
+                    : Double.NaN);
+            soak.run(reportSeconds, heap, directory);
+            soak.checkFirstSecond(wallet);
+            if (workload.conservationSum(wallet) != 0) {
+                throw new IllegalStateException("money was not conserved");
+            }
+            System.out.println("money conserved: every balance sums to zero");
+        }
+        long started = System.nanoTime();
+        try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).start()) {
+            Optional<TransactionLookup> first = cluster.wallet().lookup(soak.first.get().transactionId());
+            System.out.printf(Locale.ROOT, "restarted the cluster and looked up the first transfer in %,d ms: %s; %s%n",
+                    (System.nanoTime() - started) / 1_000_000, first.map(TransactionLookup::toString).orElse("NOT FOUND"),
+                    cluster.runningReplicas().stream().map(cluster::state).toList());
+        }
+    }
+
+    private static double metric(Wallet wallet, String name) {
+        return wallet.metrics().stream().filter(m -> m.name().equals(name)).findFirst().map(WalletMetric::value)
+                .orElse(Double.NaN);
+    }
+
     /** The load: client threads sending batches until the target is reached, and what they remember of the first second. */
     private static final class Soak {
-        private final EventSourcedWallet wallet;
+        private final Wallet wallet;
+        private final ToDoubleFunction<String> metrics;
         private final Workload workload;
         private final long target;
         private final int threads;
@@ -114,8 +166,9 @@ public final class EventSourcingSoak {
         private final List<Transfer> firstSecond = new ArrayList<>();
         private volatile long startedNanos;
 
-        Soak(EventSourcedWallet wallet, Workload workload, long target, int threads, int batchSize) {
+        Soak(Wallet wallet, Workload workload, long target, int threads, int batchSize, ToDoubleFunction<String> metrics) {
             this.wallet = wallet;
+            this.metrics = metrics;
             this.workload = workload;
             this.target = target;
             this.threads = threads;
@@ -152,7 +205,8 @@ public final class EventSourcingSoak {
                 Optional<TransactionLookup> answer = firstTransfer == null ? Optional.empty() : wallet.lookup(firstTransfer.transactionId());
                 System.out.printf(Locale.ROOT, "%8.0f %,14d %,12.0f %,12d %,14.0f %,14.0f %,12d  %s%n", (now - startedNanos) / 1e9,
                         count, (count - previous[1]) / ((now - previous[0]) / 1e9), heap.usedAfterLastGc() >> 20,
-                        metric("wallet.ids.memory"), metric("wallet.ids.archived"), bytesUnder(directory) >> 20,
+                        metrics.applyAsDouble("wallet.ids.memory"), metrics.applyAsDouble("wallet.ids.archived"),
+                        bytesUnder(directory) >> 20,
                         answer.map(a -> a.status().map(Status::name).orElse("IN FLIGHT")).orElse("-"));
             }
             if (failure.get() != null) {
@@ -202,7 +256,7 @@ public final class EventSourcingSoak {
         }
 
         /** Transfers from the first second still answer their outcome, and a conflict with another amount. */
-        void checkFirstSecond(EventSourcedWallet wallet) {
+        void checkFirstSecond(Wallet wallet) {
             List<Transfer> sample;
             synchronized (firstSecond) {
                 sample = new ArrayList<>(firstSecond);
@@ -226,11 +280,6 @@ public final class EventSourcingSoak {
             if (replayed != sample.size() || conflicts != sample.size()) {
                 throw new IllegalStateException("an id from the first second lost its outcome");
             }
-        }
-
-        private double metric(String name) {
-            return wallet.metrics().stream().filter(m -> m.name().equals(name)).findFirst().map(WalletMetric::value)
-                    .orElse(Double.NaN);
         }
 
         private double rateOver(List<long[]> samples, double fromSeconds, double toSeconds) {

@@ -173,7 +173,7 @@ final class WalletStateMachine extends BaseStateMachine {
     /**
      * Opens the ledger of the newest snapshot (an empty one before the first) with its id archive,
      * in the state machine's directory, where Ratis also puts a snapshot installed from the leader
-     * (with the generation files it lists). A ledger this replies on before an install is dropped
+     * (with the generation files it lists). The ledger an install replaces is dropped
      * without saving its filter: its directory was replaced.
      */
     private void loadNewestSnapshot() throws IOException {
@@ -307,11 +307,13 @@ final class WalletStateMachine extends BaseStateMachine {
     ByteBuffer report() {
         ReplicaLedger.Image image;
         TermIndex applied;
+        long idsInMemory;
         synchronized (lock) {
             image = state.freeze();
             applied = getLastAppliedTermIndex();
+            idsInMemory = state.idsInMemory();
         }
-        return ReplicaLedger.stateReport(applied == null ? 0 : applied.getIndex(), image);
+        return ReplicaLedger.stateReport(applied == null ? 0 : applied.getIndex(), idsInMemory, image);
     }
 
     /**
@@ -443,12 +445,6 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
-    /** Transaction ids this replica holds in memory. */
-    long idsInMemory() {
-        synchronized (lock) {
-            return state.idsInMemory();
-        }
-    }
 
     /** Keeps the newest {@code snapshotsRetained} snapshots (and an MD5 file Ratis wrote for an installed one); removes the rest. */
     private void removeOldSnapshots() throws IOException {

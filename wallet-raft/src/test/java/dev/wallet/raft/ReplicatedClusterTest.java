@@ -216,7 +216,7 @@ class ReplicatedClusterTest {
             early.addAll(Ledger.transfers(wallet, random, ACCOUNTS, 300));
             ClusterHarness.awaitIdenticalReplicas(cluster, wallet.lastWriteIndex());
             for (String replica : cluster.replicaIds()) {
-                long inMemory = cluster.stateMachine(replica).idsInMemory();
+                long inMemory = cluster.state(replica).idsInMemory();
                 assertTrue(inMemory < 200, replica + " holds " + inMemory + " ids in memory");
                 assertFalse(generations(cluster, replica).isEmpty(), replica + " archived no window");
             }
