@@ -62,6 +62,8 @@ final class IdArchive implements AutoCloseable {
     static final int HEADER_BYTES = 32;
     private static final int MAGIC = 0x53444957;
     private static final int FILTER_MAGIC = 0x46444957;
+    /** 2: blocks named by the hash's top bits (a filter of version 1 is rebuilt from the generations). */
+    private static final int FILTER_VERSION = 2;
     private static final int VERSION = 1;
     private static final Pattern NAME = Pattern.compile("ids-(\\d{20})\\.gen");
     private static final String FILTER_FILE = "filter.bin";
@@ -100,6 +102,14 @@ final class IdArchive implements AutoCloseable {
 
         /** The command kept whole for an entry, or null. */
         MoneyCommand whole(int entry);
+
+        /**
+         * Reads every field of an entry and returns a value that depends on them, so that a loop
+         * over several entries has their cache misses overlap (see {@link IdArchive#writeGeneration}).
+         */
+        default long touch(int entry) {
+            return 0;
+        }
     }
 
     private final Path directory;
@@ -190,6 +200,12 @@ final class IdArchive implements AutoCloseable {
     record Opened(IdArchive archive, List<long[]> missing) {
     }
 
+    /** Reads the filter's block for an id (see {@link IdFilter#touch}); 0 while nothing is archived. */
+    long touch(long msb, long lsb) {
+        IdFilter current = filter;
+        return current == null ? 0 : current.touch(msb, lsb);
+    }
+
     /** Whether the id may have been archived; {@code false} is certain. */
     boolean mightContain(long msb, long lsb) {
         IdFilter current = filter;
@@ -211,7 +227,7 @@ final class IdArchive implements AutoCloseable {
 
     /**
      * Writes a window as a new generation (atomically and durably), then adds its ids to the
-     * filter, and saves the filter once enough ids were added since it was last saved.
+     * filter from the file, and saves the filter once enough ids were added since it was last saved.
      */
     void write(Window window) throws IOException {
         long bytes = HEADER_BYTES + (long) window.count() * RECORD_BYTES + (long) window.wholeCount() * (4 + EventCodec.PAYLOAD_MAX) + 4;
@@ -228,9 +244,8 @@ final class IdArchive implements AutoCloseable {
         if (filter == null) {
             filter = new IdFilter(filterBytes);
         }
-        for (int entry = 0; entry < window.count(); entry++) {
-            filter.add(window.msb(entry), window.lsb(entry));
-        }
+        // In the generation's order, ascending hashes, which fills the filter's blocks in order.
+        generation.addTo(filter);
         this.filter = filter;
         idsSinceFilterSaved += window.count();
         List<Generation> next = new ArrayList<>(Arrays.asList(generations));
@@ -267,7 +282,7 @@ final class IdArchive implements AutoCloseable {
         long started = System.nanoTime();
         long[] words = filter.words();
         SnapshotStore.writeAtomically(directory.resolve(FILTER_FILE), out -> {
-            out.reserve(20).putInt(FILTER_MAGIC).putInt(VERSION).putInt(words.length).putLong(through);
+            out.reserve(20).putInt(FILTER_MAGIC).putInt(FILTER_VERSION).putInt(words.length).putLong(through);
             out.putLongs(words, 0, words.length);
             out.finishWithChecksum();
         });
@@ -287,7 +302,7 @@ final class IdArchive implements AutoCloseable {
             int version = header.getInt();
             int length = header.getInt();
             long through = header.getLong();
-            if (magic != FILTER_MAGIC || version != VERSION || length <= 0 || (long) length * Long.BYTES > in.remaining()) {
+            if (magic != FILTER_MAGIC || version != FILTER_VERSION || length <= 0 || (long) length * Long.BYTES > in.remaining()) {
                 throw new IOException("not an id filter");
             }
             long[] words = new long[length];
@@ -312,15 +327,25 @@ final class IdArchive implements AutoCloseable {
         out.reserve(HEADER_BYTES).putInt(MAGIC).putInt(VERSION).putLong(window.firstSequence()).putLong(window.lastSequence())
                 .putInt(count).putInt(window.wholeCount());
         boolean anyWhole = window.wholeCount() > 0;
-        for (int record = 0; record < count; record++) {
-            int entry = (int) (order[record] & ENTRY_MASK);
-            window.putRecord(entry, out.reserve(RECORD_BYTES).putLong(window.msb(entry)).putLong(window.lsb(entry)));
-            MoneyCommand kept = anyWhole ? window.whole(entry) : null;
-            if (kept != null) {
-                wholeAt.add(record);
-                whole.add(kept);
+        long touched = 0;
+        for (int from = 0; from < count; from += TOUCH_AHEAD) {
+            int to = Math.min(count, from + TOUCH_AHEAD);
+            // In hash order the entries are scattered over the window's columns: reading the next
+            // few entries' fields in a tight loop first lets their cache misses overlap.
+            for (int record = from; record < to; record++) {
+                touched += window.touch((int) (order[record] & ENTRY_MASK));
+            }
+            for (int record = from; record < to; record++) {
+                int entry = (int) (order[record] & ENTRY_MASK);
+                window.putRecord(entry, out.reserve(RECORD_BYTES).putLong(window.msb(entry)).putLong(window.lsb(entry)));
+                MoneyCommand kept = anyWhole ? window.whole(entry) : null;
+                if (kept != null) {
+                    wholeAt.add(record);
+                    whole.add(kept);
+                }
             }
         }
+        touchedSink += touched;
         for (int i = 0; i < whole.size(); i++) {
             EventCodec.encodeCommand(whole.get(i), out.reserve(4 + EventCodec.PAYLOAD_MAX).putInt(wholeAt.get(i)));
         }
@@ -330,6 +355,11 @@ final class IdArchive implements AutoCloseable {
         }
         out.finishWithChecksum();
     }
+
+    /** Entries whose fields {@link #writeGeneration} reads ahead of writing them. */
+    private static final int TOUCH_AHEAD = 32;
+    /** Keeps the reads ahead from being optimised away. */
+    private static long touchedSink;
 
     /** Entry numbers below 2^28 fit beside a hash's upper 36 bits (windows are sealed well before). */
     private static final long ENTRY_MASK = (1L << 28) - 1;

@@ -16,7 +16,8 @@ final class IdFilter {
     private static final int LONGS_PER_BLOCK = 8;
 
     private final long[] words;
-    private final int blockMask;
+    /** log2 of the number of blocks: a block is named by the hash's top bits. */
+    private final int blockBits;
 
     /** A filter of {@code bytes} (a power of two between 64 bytes and 8 GiB). */
     IdFilter(long bytes) {
@@ -30,7 +31,7 @@ final class IdFilter {
                     + ": " + words.length);
         }
         this.words = words;
-        this.blockMask = words.length / LONGS_PER_BLOCK - 1;
+        this.blockBits = Integer.numberOfTrailingZeros(words.length / LONGS_PER_BLOCK);
     }
 
     /** {@code bytes}, if it is a size a filter can have (a power of two from 64 bytes to 8 GiB). */
@@ -69,6 +70,11 @@ final class IdFilter {
         }
     }
 
+    /** Reads the word of an id's block that {@link #mightContain} reads first, so that a later call finds it in the cache. */
+    long touch(long msb, long lsb) {
+        return words[block(hash(msb, lsb))];
+    }
+
     boolean mightContain(long msb, long lsb) {
         long h = hash(msb, lsb);
         int base = block(h);
@@ -81,8 +87,13 @@ final class IdFilter {
         return true;
     }
 
+    /**
+     * The block of a hash, named by its top bits: ids added in the archive's order (ascending
+     * hashes, a generation's record order) fill the filter from its first block to its last,
+     * instead of at random.
+     */
     private int block(long h) {
-        return ((int) (h >>> 32) & blockMask) * LONGS_PER_BLOCK;
+        return blockBits == 0 ? 0 : (int) (h >>> (64 - blockBits)) * LONGS_PER_BLOCK;
     }
 
     /** Six bits per word of the block, from the hash multiplied again (so that they do not repeat the block's bits). */

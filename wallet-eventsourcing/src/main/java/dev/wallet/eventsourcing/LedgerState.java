@@ -684,6 +684,14 @@ final class LedgerState {
         }
 
         @Override
+        public long touch(int entry) {
+            int c = entry >>> CHUNK_BITS;
+            int a = entry & CHUNK_MASK;
+            return ids.msb(entry) + ids.lsb(entry) + amounts[c][a] + debited[c][a] + credited[c][a] + currencies[c][a]
+                    + kinds[c][a] + statuses[c][a];
+        }
+
+        @Override
         public void putRecord(int entry, ByteBuffer out) {
             int c = entry >>> CHUNK_BITS;
             int a = entry & CHUNK_MASK;
@@ -710,9 +718,13 @@ final class LedgerState {
         return indexOfAccount(account);
     }
 
-    /** See {@link IdTable#touch}. */
+    /**
+     * Reads an id's slot (see {@link IdTable#touch}) and its block of the archive's filter, so that
+     * deciding it finds both in the cache.
+     */
     long touchId(long msb, long lsb) {
-        return ids.touch(msb, lsb);
+        IdArchive current = archive;
+        return ids.touch(msb, lsb) + (current == null ? 0 : current.touch(msb, lsb));
     }
 
     /** Reads the balance and currency of an account (see {@link IdTable#touch}). */

@@ -97,14 +97,8 @@ public final class EventSourcingSoak {
             }
             Soak soak;
             try (EventSourcedWallet wallet = EventSourcedWallet.builder(directory).history(history).build()) {
-                workload.setUp(wallet);
                 soak = new Soak(wallet, workload, target, threads, batchSize, name -> metric(wallet, name));
-                soak.run(reportSeconds, heap, directory);
-                soak.checkFirstSecond(wallet);
-                if (workload.conservationSum(wallet) != 0) {
-                    throw new IllegalStateException("money was not conserved");
-                }
-                System.out.println("money conserved: every balance sums to zero");
+                soak.runAndCheck(reportSeconds, heap, directory);
             }
             long started = System.nanoTime();
             try (EventSourcedWallet wallet = EventSourcedWallet.builder(directory).history(history).build()) {
@@ -125,17 +119,10 @@ public final class EventSourcingSoak {
                                        double reportSeconds, HeapAfterGc heap) throws Exception {
         Soak soak;
         try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).start()) {
-            ReplicatedWallet wallet = cluster.wallet();
-            workload.setUp(wallet);
-            soak = new Soak(wallet, workload, target, threads, batchSize, name -> name.equals("wallet.ids.memory")
+            soak = new Soak(cluster.wallet(), workload, target, threads, batchSize, name -> name.equals("wallet.ids.memory")
                     ? cluster.runningReplicas().stream().mapToLong(replica -> cluster.state(replica).idsInMemory()).sum()
                     : Double.NaN);
-            soak.run(reportSeconds, heap, directory);
-            soak.checkFirstSecond(wallet);
-            if (workload.conservationSum(wallet) != 0) {
-                throw new IllegalStateException("money was not conserved");
-            }
-            System.out.println("money conserved: every balance sums to zero");
+            soak.runAndCheck(reportSeconds, heap, directory);
         }
         long started = System.nanoTime();
         try (EmbeddedCluster cluster = ReplicatedWallet.embedded(directory).start()) {
@@ -175,7 +162,18 @@ public final class EventSourcingSoak {
             this.batchSize = batchSize;
         }
 
-        void run(double reportSeconds, HeapAfterGc heap, Path directory) throws Exception {
+        /** Opens the accounts, runs the load, then checks the first second's transfers and that money is conserved. */
+        void runAndCheck(double reportSeconds, HeapAfterGc heap, Path directory) throws Exception {
+            workload.setUp(wallet);
+            run(reportSeconds, heap, directory);
+            checkFirstSecond();
+            if (workload.conservationSum(wallet) != 0) {
+                throw new IllegalStateException("money was not conserved");
+            }
+            System.out.println("money conserved: every balance sums to zero");
+        }
+
+        private void run(double reportSeconds, HeapAfterGc heap, Path directory) throws Exception {
             List<Thread> clients = new ArrayList<>();
             startedNanos = System.nanoTime();
             for (int t = 0; t < threads; t++) {
@@ -256,7 +254,7 @@ public final class EventSourcingSoak {
         }
 
         /** Transfers from the first second still answer their outcome, and a conflict with another amount. */
-        void checkFirstSecond(Wallet wallet) {
+        private void checkFirstSecond() {
             List<Transfer> sample;
             synchronized (firstSecond) {
                 sample = new ArrayList<>(firstSecond);

@@ -30,7 +30,8 @@ import java.util.Set;
  * {@code --mode} (the load: {@code batch:16000} from each of {@code --threads} (8) threads, enough
  * transfers in flight that the acknowledgement latency does not cap the figure), {@code --sizes}
  * (commands per entry, default 128,1024,2048,4096,8192,16384), {@code --snapshot-every} (log
- * entries between snapshots; the embedded cluster's default when absent), {@code --ids} ({@code fresh},
+ * entries between snapshots; the embedded cluster's default when absent), {@code --id-window} (ids
+ * each replica holds in memory; the embedded cluster's default when absent), {@code --ids} ({@code fresh},
  * the default: each transfer's account ids are built afresh, as a server parsing requests builds
  * them; {@code shared}: drawn from one table, see {@link Workload#freshIds}).
  */
@@ -38,7 +39,7 @@ public final class ReplicatedBenchmark {
 
     /** What one measurement does; see the class comment for each option. */
     private record Options(int runs, double seconds, double warmup, String mode, int threads, String snapshotEvery,
-                           boolean freshIds) {
+                           boolean freshIds, String idWindow) {
     }
 
     private ReplicatedBenchmark() {
@@ -46,7 +47,7 @@ public final class ReplicatedBenchmark {
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv, Set.of("dir", "runs", "seconds", "warmup", "mode", "threads", "sizes", "accounts",
-                "snapshot-every", "ids"));
+                "snapshot-every", "ids", "id-window"));
         Path root = args.get("dir", null) == null ? Files.createTempDirectory("wallet-raft-bench-")
                 : Files.createDirectories(Path.of(args.get("dir", null)));
         String ids = args.get("ids", "fresh");
@@ -55,7 +56,7 @@ public final class ReplicatedBenchmark {
         }
         Options options = new Options(args.intValue("runs", 5), args.doubleValue("seconds", 4), args.doubleValue("warmup", 30),
                 args.get("mode", "batch:16000"), args.intValue("threads", 8), args.get("snapshot-every", null),
-                ids.equals("fresh"));
+                ids.equals("fresh"), args.get("id-window", null));
         int accounts = args.intValue("accounts", 100_000);
         List<String> sizes = args.list("sizes", "128,1024,2048,4096,8192,16384");
         System.out.printf(Locale.ROOT, "cores=%d  java=%s  max-heap=%d MiB  dir=%s%n",
@@ -78,6 +79,9 @@ public final class ReplicatedBenchmark {
     private static void measure(Path root, int batch, Workload workload, Options options) throws Exception {
         Path directory = Files.createTempDirectory(root, "cluster-");
         EmbeddedCluster.Builder builder = ReplicatedWallet.embedded(directory).batchCommandsMax(batch);
+        if (options.idWindow != null) {
+            builder.idWindow(Integer.parseInt(options.idWindow));
+        }
         if (options.snapshotEvery != null) {
             builder.snapshotEveryEntries(Long.parseLong(options.snapshotEvery));
         }

@@ -215,28 +215,13 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** The state of a running replica, read in this JVM (no network, no leader needed). */
     public ReplicaState state(String replicaId) {
-        ReplicaServer server;
-        synchronized (running) {
-            server = running.get(checkId(replicaId));
-        }
-        if (server == null) {
-            throw new IllegalStateException("replica " + replicaId + " is stopped");
-        }
-        try {
-            return ReplicaState.of(replicaId, BatchCodec.decodeState(server.stateMachine().report()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ReplicaState.of(replicaId, BatchCodec.decodeState(stateMachine(replicaId).report()));
     }
 
     /** A running replica's state machine, for tests that read one replica's own state. */
     WalletStateMachine stateMachine(String replicaId) {
-        ReplicaServer server;
-        synchronized (running) {
-            server = running.get(checkId(replicaId));
-        }
         try {
-            return Objects.requireNonNull(server, "replica " + replicaId + " is stopped").stateMachine();
+            return running(replicaId).stateMachine();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -244,15 +229,22 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** The first index still in a running replica's log; entries before it were purged after a snapshot. */
     long logStartIndex(String replicaId) {
+        try {
+            return running(replicaId).logStartIndex();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ReplicaServer running(String replicaId) {
         ReplicaServer server;
         synchronized (running) {
             server = running.get(checkId(replicaId));
         }
-        try {
-            return Objects.requireNonNull(server, "replica " + replicaId + " is stopped").logStartIndex();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (server == null) {
+            throw new IllegalStateException("replica " + replicaId + " is stopped");
         }
+        return server;
     }
 
     /** The directory of one replica's log and snapshots. */
