@@ -235,9 +235,7 @@ final class IdArchive implements AutoCloseable {
             throw new IOException("a window of " + window.count() + " ids does not fit in one generation file");
         }
         Path target = directory.resolve(nameOf(window.lastSequence()));
-        if (Files.exists(target)) {
-            Files.delete(target);
-        }
+        // The rename replaces a file of the same name atomically: a file a snapshot lists is never missing.
         SnapshotStore.writeAtomically(target, out -> writeGeneration(window, out));
         Generation generation = Generation.open(target);
         IdFilter filter = this.filter;

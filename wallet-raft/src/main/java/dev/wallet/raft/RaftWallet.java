@@ -168,7 +168,7 @@ final class RaftWallet implements ReplicatedWallet {
         commands.forEach(command -> Objects.requireNonNull(command, "a command of the batch"));
         // An empty batch submits nothing, and a closed wallet refuses it all the same.
         checkOpen();
-        int size = Math.min(settings.batchCommandsMax, settings.queueCapacity);
+        int size = fullEntry();
         List<CompletableFuture<byte[]>> answers = new ArrayList<>(commands.size() / size + 1);
         for (int from = 0; from < commands.size(); from += size) {
             answers.add(submit(ClientBatch.of(commands, from, Math.min(commands.size(), from + size))));
@@ -424,7 +424,7 @@ final class RaftWallet implements ReplicatedWallet {
             }
             // Bounded: every entry in flight is answered or times out within the write timeout.
             window.acquireUninterruptibly();
-            boolean partial = commands < settings.batchCommandsMax;
+            boolean partial = commands < fullEntry();
             if (partial) {
                 partialEntriesInFlight.incrementAndGet();
             }
@@ -451,7 +451,12 @@ final class RaftWallet implements ReplicatedWallet {
 
     /** Whether the commands queued fill a whole entry. */
     private boolean fillsAnEntry() {
-        return queuedCommands() >= settings.batchCommandsMax;
+        return queuedCommands() >= fullEntry();
+    }
+
+    /** The commands of a full entry: {@code batchCommandsMax}, or the whole queue when it holds fewer. */
+    private int fullEntry() {
+        return Math.min(settings.batchCommandsMax, settings.queueCapacity);
     }
 
     /** Log entries sent and not yet answered. */

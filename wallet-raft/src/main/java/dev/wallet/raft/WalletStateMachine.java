@@ -110,6 +110,10 @@ final class WalletStateMachine extends BaseStateMachine {
     /** The newest snapshot completely on disk (loaded, installed or written); null before the first. */
     private volatile FileListSnapshotInfo latestSnapshot;
     private volatile boolean closing;
+    /** Held by the snapshot thread while it writes into the state machine's directory. */
+    private final Object writeLock = new Object();
+    /** Set by {@link #pause} before an install replaces the directory, cleared once the new ledger is loaded. */
+    private volatile boolean replacing;
 
     /**
      * @param snapshotsRetained    snapshots kept on disk (at least 1)
@@ -143,8 +147,13 @@ final class WalletStateMachine extends BaseStateMachine {
     /** Ratis asserts the state machine is PAUSED before it installs a snapshot; the base class never gets there. */
     @Override
     public void pause() {
-        if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
-            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        // Ratis replaces the state machine's directory next: the snapshot thread must not write a
+        // file of the ledger being replaced into it. Waits for a write in progress to end.
+        replacing = true;
+        synchronized (writeLock) {
+            if (getLifeCycle().compareAndTransition(LifeCycle.State.RUNNING, LifeCycle.State.PAUSING)) {
+                getLifeCycle().transition(LifeCycle.State.PAUSED);
+            }
         }
     }
 
@@ -193,6 +202,7 @@ final class WalletStateMachine extends BaseStateMachine {
         ReplicaLedger.Image image = loaded.freeze();
         synchronized (lock) {
             state = loaded;
+            replacing = false;
             if (newest != null) {
                 setLastAppliedTermIndex(newest.getTermIndex());
             }
@@ -335,9 +345,11 @@ final class WalletStateMachine extends BaseStateMachine {
             collectWritten();
         } else if (writing == null) {
             ReplicaLedger.Image frozen = null;
+            ReplicaLedger owner;
             TermIndex last;
             synchronized (lock) {
                 last = getLastAppliedTermIndex();
+                owner = state;
                 FileListSnapshotInfo newest = latestSnapshot;
                 long sequence = snapshotSequence;
                 // Once the state is large, a snapshot every window's worth of commands: it holds the
@@ -353,7 +365,7 @@ final class WalletStateMachine extends BaseStateMachine {
             if (frozen != null) {
                 ReplicaLedger.Image taken = frozen;
                 writingSequence = taken.sequence();
-                writing = snapshotWriter.submit(() -> write(taken, last));
+                writing = snapshotWriter.submit(() -> write(owner, taken, last));
             }
         }
         return answer(latestSnapshot);
@@ -406,10 +418,15 @@ final class WalletStateMachine extends BaseStateMachine {
         }
     }
 
-    private FileListSnapshotInfo write(ReplicaLedger.Image frozen, TermIndex last) throws IOException {
+    private FileListSnapshotInfo write(ReplicaLedger owner, ReplicaLedger.Image frozen, TermIndex last) throws IOException {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        if (!file.exists()) {
-            frozen.writeAtomically(file.toPath());
+        synchronized (writeLock) {
+            if (replacedBy(owner)) {
+                throw new IOException("an installed snapshot replaces this replica's state; snapshot " + file + " not written");
+            }
+            if (!file.exists()) {
+                frozen.writeAtomically(file.toPath());
+            }
         }
         LOG.debug("{} wrote snapshot {} (sequence {})", getId(), file, frozen.sequence());
         return snapshotInfo(file.toPath(), frozen, last);
@@ -423,25 +440,34 @@ final class WalletStateMachine extends BaseStateMachine {
      */
     private Void archive(ReplicaLedger owner, ReplicaLedger.ArchiveWrite window) throws InterruptedException {
         while (true) {
-            synchronized (lock) {
-                if (state != owner) {
-                    // A snapshot installed since replaced the ledger and its directory.
+            synchronized (writeLock) {
+                if (replacedBy(owner)) {
                     return null;
                 }
-            }
-            try {
-                window.write();
-                return null;
-            } catch (IOException | RuntimeException e) {
-                if (closing) {
-                    LOG.warn("{} closed before the id window through sequence {} was archived; the log holds its commands",
-                            getId(), window.lastSequence());
+                try {
+                    window.write();
                     return null;
+                } catch (IOException | RuntimeException e) {
+                    if (closing) {
+                        LOG.warn("{} closed before the id window through sequence {} was archived; the log holds its "
+                                + "commands", getId(), window.lastSequence());
+                        return null;
+                    }
+                    LOG.error("{} could not archive the id window through sequence {}; retrying in a second", getId(),
+                            window.lastSequence(), e);
                 }
-                LOG.error("{} could not archive the id window through sequence {}; retrying in a second", getId(),
-                        window.lastSequence(), e);
-                Thread.sleep(1_000);
             }
+            Thread.sleep(1_000);
+        }
+    }
+
+    /** Whether an installed snapshot replaces (or has replaced) {@code owner} and its directory. */
+    private boolean replacedBy(ReplicaLedger owner) {
+        if (replacing) {
+            return true;
+        }
+        synchronized (lock) {
+            return state != owner;
         }
     }
 
