@@ -18,6 +18,8 @@ import java.util.Optional;
 
 /**
  * The bytes the replicated wallet puts in a Raft log entry, in its replies, and in its queries.
+ * Public only for the module that replicates the wallet ({@code wallet-raft}, whose client encodes
+ * batches and queries and decodes replies); applications do not use it.
  *
  * <p>A client sends the leader a batch of commands as it has them, account ids spelled out
  * (little-endian):
